@@ -1,0 +1,1 @@
+"""The index: one schema, one analyzer, one dense embedder, two storage backends."""

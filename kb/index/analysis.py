@@ -1,0 +1,100 @@
+"""Italian text analysis, the same at ingestion and at query time, and BM25 sparse vectors built on it.
+
+Pipeline: Unicode NFKC -> lower case -> elisions split (l'impianto -> impianto) -> accents folded to ASCII
+(perché -> perche, so a query typed without accents still matches) -> stop words removed -> Snowball Italian stems
+(singular and plural meet: comunità/comunita, energetiche/energetica -> energet). Sparse dimensions are a stable
+hash of the stem, so every process and every backend agrees on them without a shared vocabulary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import Stemmer
+
+TOKEN_RE = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
+# Apostrophes of any kind (straight, typographic, prime, backtick) join an elided article to its word.
+APOSTROPHES = "'\u2019\u2018\u02bc\u0060\u00b4"
+_APOSTROPHE_RE = re.compile(f"[{APOSTROPHES}]")
+
+
+def fold(text: str) -> str:
+    """Lower case, strip accents (à -> a), keep letters and digits."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    text = resources.files("kb.data").joinpath("stopwords_it.txt").read_text(encoding="utf-8")
+    return frozenset(fold(w.strip()) for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def term_index(term: str) -> int:
+    """Stable 31-bit dimension of a term (blake2b), identical across processes and machines."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=4).digest(), "big") & 0x7FFFFFFF
+
+
+@dataclass(frozen=True)
+class Token:
+    surface: str
+    stem: str
+    start: int
+    end: int
+
+
+class ItalianAnalyzer:
+    """Tokenizer + normaliser + stemmer; `terms()` is what BM25 indexes and what highlighting matches."""
+
+    def __init__(self, remove_stop_words: bool = True) -> None:
+        self._stemmer = Stemmer.Stemmer("italian")
+        self._stop = stop_words() if remove_stop_words else frozenset()
+
+    def tokens(self, text: str) -> list[Token]:
+        """Tokens with their character offsets in `text` (for highlighting), stop words dropped."""
+        normalized = unicodedata.normalize("NFKC", text)
+        out: list[Token] = []
+        for match in TOKEN_RE.finditer(_APOSTROPHE_RE.sub(" ", normalized)):
+            surface = match.group(0)
+            folded = fold(surface)
+            if not folded or folded in self._stop:
+                continue
+            stem = folded if folded[0].isdigit() else self._stemmer.stemWord(folded)
+            out.append(Token(surface, stem, match.start(), match.end()))
+        return out
+
+    def terms(self, text: str) -> list[str]:
+        return [t.stem for t in self.tokens(text)]
+
+
+class Bm25SparseEncoder:
+    """BM25 term weights as sparse vectors; the IDF part is applied by Qdrant (`Modifier.IDF`)."""
+
+    def __init__(self, analyzer: ItalianAnalyzer | None = None, k1: float = 1.2, b: float = 0.75,
+                 avg_len: float = 60.0) -> None:
+        if k1 < 0 or not 0.0 <= b <= 1.0 or avg_len <= 0:
+            raise ValueError("BM25: serve k1 >= 0, 0 <= b <= 1, avg_len > 0")
+        self.analyzer = analyzer or ItalianAnalyzer()
+        self.k1, self.b, self.avg_len = k1, b, avg_len
+
+    def encode_document(self, text: str) -> tuple[list[int], list[float]]:
+        counts = Counter(self.analyzer.terms(text))
+        length = sum(counts.values())
+        norm = self.k1 * (1 - self.b + self.b * length / self.avg_len)
+        weights = {term_index(t): tf * (self.k1 + 1) / (tf + norm) for t, tf in counts.items()}
+        return _sorted(weights)
+
+    def encode_query(self, text: str) -> tuple[list[int], list[float]]:
+        counts = Counter(self.analyzer.terms(text))
+        return _sorted({term_index(t): 1.0 for t in counts})
+
+
+def _sorted(weights: dict[int, float]) -> tuple[list[int], list[float]]:
+    indices = sorted(weights)
+    return indices, [weights[i] for i in indices]

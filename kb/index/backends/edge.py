@@ -1,0 +1,182 @@
+"""Qdrant Edge backend: the real Qdrant engine in-process, one shard directory under `data/`.
+
+Edge allows one process per shard. A second process gets a clear `IndexUnavailableError` instead of a WAL error;
+inside the process one lock makes multi-step writes (replace a document's chunks) atomic for readers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import qdrant_edge as qe
+from qdrant_client import models
+
+from kb.index.backends.base import ChunkPoint, Hit, IndexUnavailableError, SparseVec
+from kb.index.backends.edge_filters import to_edge_filter
+from kb.index.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
+
+SCHEMA_FILE = "kb_schema.json"
+_EDGE_INDEX_TYPES = {
+    "keyword": qe.PayloadSchemaType.Keyword,
+    "integer": qe.PayloadSchemaType.Integer,
+    "float": qe.PayloadSchemaType.Float,
+    "bool": qe.PayloadSchemaType.Bool,
+    "datetime": qe.PayloadSchemaType.Datetime,
+}
+LOCKED_MESSAGE = (
+    "L'indice {path} è già aperto da un altro processo (di solito il server avviato con `kb serve`). "
+    "Qdrant Edge ammette un solo processo per indice: fermare il server, oppure inviare i documenti "
+    "tramite l'API (POST /documents)."
+)
+
+
+class EdgeBackend:
+    def __init__(self, path: Path, model_name: str = "") -> None:
+        self.path = Path(path)
+        self.model_name = model_name
+        self._shard: Any = None
+        self._lock = threading.RLock()
+
+    # -- lifecycle -------------------------------------------------------------------------------------------
+    def ensure_collection(self, dense_dim: int) -> None:
+        with self._lock:
+            if self._shard is not None:
+                return
+            schema_file = self.path / SCHEMA_FILE
+            try:
+                if schema_file.exists():
+                    stored = json.loads(schema_file.read_text())
+                    if stored.get("dense_dim") != dense_dim:
+                        raise IndexUnavailableError(
+                            f"L'indice {self.path} è stato creato con il modello {stored.get('model')!r} "
+                            f"({stored.get('dense_dim')} dimensioni), non compatibile con {self.model_name!r} "
+                            f"({dense_dim}): reindicizzare in un nuovo percorso (KB_INDEX_PATH)."
+                        )
+                    self._shard = qe.EdgeShard.load(str(self.path))
+                    return
+                self.path.mkdir(parents=True, exist_ok=True)
+                self._shard = qe.EdgeShard.create(str(self.path), self._config(dense_dim))
+                for name, kind in PAYLOAD_INDEXES:
+                    self._shard.update(qe.UpdateOperation.create_field_index(name, _EDGE_INDEX_TYPES[kind]))
+                schema_file.write_text(json.dumps({"model": self.model_name, "dense_dim": dense_dim}))
+            except IndexUnavailableError:
+                raise
+            except Exception as exc:  # the engine reports a held WAL as a generic error
+                if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
+                    raise IndexUnavailableError(LOCKED_MESSAGE.format(path=self.path)) from exc
+                raise
+
+    @staticmethod
+    def _config(dense_dim: int) -> Any:
+        return qe.EdgeConfig(
+            vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=dense_dim, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+
+    @property
+    def shard(self) -> Any:
+        if self._shard is None:
+            raise IndexUnavailableError(f"indice {self.path} non aperto")
+        return self._shard
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Readers in this process never observe the steps inside as separate states."""
+        with self._lock:
+            yield
+
+    def flush(self) -> None:
+        with self._lock:
+            if self._shard is not None:
+                self._shard.flush()
+
+    def optimize(self) -> None:
+        with self._lock:
+            self.shard.optimize()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._shard is not None:
+                self._shard.flush()
+                self._shard.close()
+                self._shard = None
+
+    # -- writes ----------------------------------------------------------------------------------------------
+    def upsert(self, points: list[ChunkPoint]) -> None:
+        if not points:
+            return
+        edge_points = [qe.Point(p.id, _edge_vectors(p), p.payload) for p in points]
+        with self._lock:
+            self.shard.update(qe.UpdateOperation.upsert_points(edge_points))
+
+    def delete_ids(self, ids: list[str]) -> None:
+        if ids:
+            with self._lock:
+                self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
+
+    def delete_where(self, flt: models.Filter) -> None:
+        with self._lock:
+            self.shard.update(qe.UpdateOperation.delete_points_by_filter(to_edge_filter(flt)))
+
+    def set_payload(self, ids: list[str], payload: dict[str, Any]) -> None:
+        with self._lock:
+            self.shard.update(qe.UpdateOperation.set_payload(list(ids), payload))
+
+    # -- reads -----------------------------------------------------------------------------------------------
+    def query(self, using: str, vector: list[float] | SparseVec, flt: models.Filter | None,
+              limit: int) -> list[Hit]:
+        query_vector: Any = qe.SparseVector(vector.indices, vector.values) if isinstance(vector, SparseVec) \
+            else list(vector)
+        if isinstance(vector, SparseVec) and not vector.indices:
+            return []
+        request = qe.QueryRequest(limit=limit, query=qe.Query.Nearest(query_vector, using=using),
+                                  filter=to_edge_filter(flt), with_payload=True)
+        with self._lock:
+            points = self.shard.query(request)
+        return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]
+
+    def retrieve(self, ids: list[str], with_dense: bool = False) -> list[Hit]:
+        if not ids:
+            return []
+        with self._lock:
+            records = self.shard.retrieve(list(ids), with_payload=True,
+                                          with_vector=[DENSE_VECTOR] if with_dense else False)
+        return [_record_hit(r, with_dense) for r in records]
+
+    def scroll(self, flt: models.Filter | None, limit: int, offset: str | None = None,
+               with_dense: bool = False) -> tuple[list[Hit], str | None]:
+        request = qe.ScrollRequest(offset=offset, limit=limit, filter=to_edge_filter(flt), with_payload=True,
+                                   with_vector=[DENSE_VECTOR] if with_dense else False)
+        with self._lock:
+            records, next_offset = self.shard.scroll(request)
+        return [_record_hit(r, with_dense) for r in records], (str(next_offset) if next_offset else None)
+
+    def count(self, flt: models.Filter | None = None) -> int:
+        with self._lock:
+            return int(self.shard.count(qe.CountRequest(exact=True, filter=to_edge_filter(flt))))
+
+    def facet(self, key: str, flt: models.Filter | None, limit: int) -> list[tuple[Any, int]]:
+        with self._lock:
+            response = self.shard.facet(qe.FacetRequest(key, limit=limit, exact=True, filter=to_edge_filter(flt)))
+        return [(h.value, int(h.count)) for h in response.hits]
+
+
+def _edge_vectors(point: ChunkPoint) -> dict[str, Any]:
+    vectors: dict[str, Any] = {}
+    if point.dense is not None:
+        vectors[DENSE_VECTOR] = list(point.dense)
+    if point.sparse is not None:
+        vectors[SPARSE_VECTOR] = qe.SparseVector(point.sparse.indices, point.sparse.values)
+    return vectors
+
+
+def _record_hit(record: Any, with_dense: bool) -> Hit:
+    dense = None
+    if with_dense and isinstance(record.vector, dict):
+        dense = record.vector.get(DENSE_VECTOR)
+    return Hit(str(record.id), 1.0, dict(record.payload or {}), list(dense) if dense is not None else None)

@@ -1,0 +1,19 @@
+"""Opens the configured backend: the only place that reads which one is in use."""
+
+from __future__ import annotations
+
+from kb.index.backends.edge import EdgeBackend
+from kb.index.backends.server import ServerBackend
+from kb.settings import Backend, Settings
+
+
+def open_backend(settings: Settings, dense_dim: int) -> EdgeBackend | ServerBackend:
+    backend: EdgeBackend | ServerBackend
+    if settings.backend is Backend.server:
+        assert settings.qdrant_url is not None  # guaranteed by Settings validation
+        backend = ServerBackend(settings.qdrant_url, settings.collection, settings.qdrant_api_key,
+                                settings.shard_number, settings.replication_factor)
+    else:
+        backend = EdgeBackend(settings.index_path, settings.model)
+    backend.ensure_collection(dense_dim)
+    return backend

