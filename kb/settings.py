@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,12 +12,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PLACEHOLDER_KEYS = {"", "changeme", "cambiami", "dev-key"}
 
 
-class Backend(str, Enum):
+class Backend(StrEnum):
     edge = "edge"
     server = "server"
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     development = "development"
     production = "production"
 
@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     # Index
     backend: Backend | None = Field(default=None, description="edge, server; unset: server when qdrant_url is set")
     index_path: Path = Path("data/index")
+    files_path: Path = Path("data/files")
     collection: str = "kb_chunks"
     qdrant_url: str | None = None
     qdrant_api_key: str | None = None

@@ -6,9 +6,9 @@ search service filters on these field names. Changing a field here changes it ev
 
 from __future__ import annotations
 
-import uuid
 import datetime as dt
-from enum import Enum
+import uuid
+from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -21,14 +21,14 @@ SPARSE_VECTOR = "bm25"
 CHUNK_NAMESPACE = uuid.UUID("6f1c1d8e-4a8b-4f43-9a53-6d0b8e0c2a17")
 
 
-class DocType(str, Enum):
+class DocType(StrEnum):
     buona_pratica = "buona_pratica"
     progetto = "progetto"
     normativa = "normativa"
     bando = "bando"
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     UE = "UE"
     nazionale = "nazionale"
     regionale = "regionale"
@@ -129,6 +129,7 @@ class DocumentMetadata(BaseModel):
 PAYLOAD_INDEXES: tuple[tuple[str, str], ...] = (
     ("doc_id", "keyword"),
     ("content_hash", "keyword"),
+    ("version", "keyword"),
     ("doc_type", "keyword"),
     ("sdg", "integer"),
     ("themes", "keyword"),

@@ -1,0 +1,69 @@
+"""Document metadata from YAML front matter, a sidecar `<file>.meta.yaml`, and explicit overrides (CLI, API).
+
+Precedence: overrides > sidecar > front matter. The result is validated by the schema's `DocumentMetadata`;
+an invalid value is an error naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ingest.errors import IngestError
+from ingest.formats import SIDECAR_SUFFIX
+from kb.index.schema import DocumentMetadata
+
+FRONT_MATTER_RE = re.compile(rb"\A\xef?\xbb?\xbf?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+def split_front_matter(data: bytes, source: str) -> tuple[dict[str, Any], bytes]:
+    """(front matter, body) of a Markdown or text file; no front matter -> ({}, data)."""
+    match = FRONT_MATTER_RE.match(data)
+    if not match:
+        return {}, data
+    return _load_yaml(match.group(1), source, "front matter"), data[match.end():]
+
+
+def _load_yaml(raw: bytes | str, source: str, where: str) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        raise IngestError("invalid_metadata", f"{where} YAML non valido: {exc}", source) from exc
+    if not isinstance(loaded, dict):
+        raise IngestError("invalid_metadata", f"{where}: atteso un elenco di campi 'chiave: valore'", source)
+    return loaded
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def resolve_metadata(path: Path, front_matter: dict[str, Any], overrides: dict[str, Any] | None = None,
+                     ) -> DocumentMetadata:
+    merged: dict[str, Any] = dict(front_matter)
+    sidecar = sidecar_path(path)
+    if sidecar.exists():
+        merged.update(_load_yaml(sidecar.read_text(encoding="utf-8"), str(sidecar), "file .meta.yaml"))
+    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        return DocumentMetadata.model_validate(merged)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"campo '{'.'.join(str(p) for p in err['loc']) or '(documento)'}': {_italian(err)}" for err in exc.errors()
+        )
+        raise IngestError("invalid_metadata", f"metadati non validi: {problems}", str(path)) from exc
+
+
+def _italian(err: Any) -> str:
+    kind = err.get("type", "")
+    if kind == "missing":
+        return "obbligatorio e mancante"
+    if kind == "extra_forbidden":
+        return "campo sconosciuto"
+    if kind == "enum":
+        return f"valore non ammesso ({err.get('ctx', {}).get('expected', '')})"
+    return str(err.get("msg", kind))

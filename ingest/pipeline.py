@@ -1,0 +1,59 @@
+"""The ingestion pipeline as a Haystack `Pipeline`: route by type -> convert -> OCR -> chunk -> embed -> write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from haystack import Pipeline
+from haystack.components.converters import PyPDFToDocument, TextFileToDocument
+from haystack.components.joiners import DocumentJoiner
+from haystack.components.routers import FileTypeRouter
+
+from ingest.components.dense_embedder import ChunkDenseEmbedder
+from ingest.components.docx_converter import DocxConverter
+from ingest.components.html_converter import HtmlConverter
+from ingest.components.index_writer import IndexWriter
+from ingest.components.italian_chunker import ItalianChunker
+from ingest.components.odt_converter import OdtConverter
+from ingest.components.pdf_ocr import PdfOcrFallback
+from ingest.components.sparse_embedder import ItalianSparseEmbedder
+from ingest.formats import MIME_BY_EXTENSION
+from kb.index.analysis import Bm25SparseEncoder
+from kb.index.embedders import DenseEmbedder
+
+PIPELINE_VERSION = "1"  # bump when chunking or analysis changes, so re-ingestion rewrites every document
+PDF, DOCX, ODT, HTML, TEXT = (MIME_BY_EXTENSION[e] for e in (".pdf", ".docx", ".odt", ".html", ".txt"))
+
+
+def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0, overlap_tokens: int = 40,
+                   ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256) -> Pipeline:
+    pipe = Pipeline()
+    pipe.add_component("router", FileTypeRouter(mime_types=[PDF, DOCX, ODT, HTML, TEXT]))
+    pipe.add_component("pdf", PyPDFToDocument())
+    pipe.add_component("ocr", PdfOcrFallback(enabled=ocr_enabled, language=ocr_language))
+    pipe.add_component("docx", DocxConverter())
+    pipe.add_component("odt", OdtConverter())
+    pipe.add_component("html", HtmlConverter())
+    pipe.add_component("text", TextFileToDocument(encoding="utf-8"))
+    pipe.add_component("joiner", DocumentJoiner())
+    pipe.add_component("chunker", ItalianChunker(embedder, max_tokens=max_tokens, overlap_tokens=overlap_tokens))
+    pipe.add_component("sparse", ItalianSparseEmbedder(Bm25SparseEncoder()))
+    pipe.add_component("dense", ChunkDenseEmbedder(embedder))
+    pipe.add_component("writer", IndexWriter(backend, batch_size=write_batch_size))
+
+    pipe.connect(f"router.{PDF}", "pdf.sources")
+    pipe.connect("pdf.documents", "ocr.documents")
+    pipe.connect("ocr.documents", "joiner.documents")
+    pipe.connect(f"router.{DOCX}", "docx.sources")
+    pipe.connect("docx.documents", "joiner.documents")
+    pipe.connect(f"router.{ODT}", "odt.sources")
+    pipe.connect("odt.documents", "joiner.documents")
+    pipe.connect(f"router.{HTML}", "html.sources")
+    pipe.connect("html.documents", "joiner.documents")
+    pipe.connect(f"router.{TEXT}", "text.sources")
+    pipe.connect("text.documents", "joiner.documents")
+    pipe.connect("joiner.documents", "chunker.documents")
+    pipe.connect("chunker.documents", "sparse.documents")
+    pipe.connect("sparse.documents", "dense.documents")
+    pipe.connect("dense.documents", "writer.documents")
+    return pipe
