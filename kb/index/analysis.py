@@ -2,7 +2,7 @@
 
 Pipeline: Unicode NFKC -> lower case -> elisions split (l'impianto -> impianto) -> accents folded to ASCII
 (perché -> perche, so a query typed without accents still matches) -> stop words removed -> Snowball Italian stems
-(singular and plural meet: comunità/comunita, energetiche/energetica -> energet). Sparse dimensions are a stable
+(singular and plural meet: energetiche/energetica -> energet, edifici/edificio -> edif). Sparse dimensions are a stable
 hash of the stem, so every process and every backend agrees on them without a shared vocabulary.
 """
 
@@ -65,9 +65,16 @@ class ItalianAnalyzer:
             folded = fold(surface)
             if not folded or folded in self._stop:
                 continue
-            stem = folded if folded[0].isdigit() else self._stemmer.stemWord(folded)
+            stem = folded if folded[0].isdigit() else self._stem(folded)
             out.append(Token(surface, stem, match.start(), match.end()))
         return out
+
+    def _stem(self, word: str) -> str:
+        # Snowball stems "edifici" to "edif" but "edificio" to "edific": stem -icio/-icie singulars through
+        # their plural so both numbers meet (edificio/edifici, beneficio/benefici, superficie/superfici).
+        if len(word) > 6 and word.endswith(("icio", "icie")):
+            word = word[:-2] + "i"
+        return str(self._stemmer.stemWord(word))
 
     def terms(self, text: str) -> list[str]:
         return [t.stem for t in self.tokens(text)]

@@ -7,7 +7,8 @@ from kb.index.backends.server import ServerBackend
 from kb.settings import Backend, Settings
 
 
-def open_backend(settings: Settings, dense_dim: int) -> EdgeBackend | ServerBackend:
+def open_backend(settings: Settings, dense_dim: int | None) -> EdgeBackend | ServerBackend:
+    """Open (or, given a dimension, create) the configured index."""
     backend: EdgeBackend | ServerBackend
     if settings.backend is Backend.server:
         assert settings.qdrant_url is not None  # guaranteed by Settings validation

@@ -140,12 +140,12 @@ PAYLOAD_INDEXES: tuple[tuple[str, str], ...] = (
     ("population_band", "keyword"),
     ("year", "integer"),
     ("level", "keyword"),
-    ("in_force", "bool"),
+    ("in_force", "keyword"),
     ("beneficiaries", "keyword"),
     ("population_cap", "integer"),
     ("deadline", "datetime"),
     ("opening_date", "datetime"),
-    ("illustrativo", "bool"),
+    ("illustrativo", "keyword"),
 )
 
 POPULATION_BANDS: tuple[tuple[str, int, int | None], ...] = (
@@ -171,8 +171,25 @@ def chunk_point_id(doc_id: str, content_hash: str, chunk_index: int) -> str:
     return str(uuid.uuid5(CHUNK_NAMESPACE, f"{doc_id}:{content_hash}:{chunk_index}"))
 
 
+# Yes/no fields are stored as keywords: qdrant-edge-py 0.9 passes Python booleans to the engine as integers, so a
+# boolean match never hits on Edge (found by the congruence suite). Keywords behave the same on both backends.
+FLAG_FIELDS = ("in_force", "illustrativo")
+
+
+def encode_flag(value: bool) -> str:
+    return "si" if value else "no"
+
+
+def decode_flags(payload: dict[str, Any]) -> dict[str, Any]:
+    """Payload as users see it: yes/no fields back to booleans."""
+    return {k: (v == "si" if k in FLAG_FIELDS and isinstance(v, str) else v) for k, v in payload.items()}
+
+
 def metadata_payload(meta: DocumentMetadata) -> dict[str, Any]:
     """Document metadata as stored on every chunk (JSON-friendly, derived fields added)."""
     data = meta.model_dump(mode="json", exclude={"doc_id"})
     data["population_band"] = population_band(meta.popolazione)
+    for key in FLAG_FIELDS:
+        if isinstance(data.get(key), bool):
+            data[key] = encode_flag(data[key])
     return data

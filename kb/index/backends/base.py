@@ -6,6 +6,7 @@ translates them (`edge_filters.py`). Everything above this layer is backend-agno
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -41,7 +42,9 @@ class Hit:
 class IndexBackend(Protocol):
     """What ingestion, search and evaluation need from a store of chunks."""
 
-    def ensure_collection(self, dense_dim: int) -> None: ...
+    def ensure_collection(self, dense_dim: int | None) -> None:
+        """Open the collection, creating it when a dimension is given; None opens an existing one only."""
+        ...
 
     def upsert(self, points: list[ChunkPoint]) -> None: ...
 
@@ -61,6 +64,12 @@ class IndexBackend(Protocol):
 
     def facet(self, key: str, flt: models.Filter | None, limit: int) -> list[tuple[Any, int]]: ...
 
+    def atomic(self) -> AbstractContextManager[None]: ...
+
+    def set_payload(self, ids: list[str], payload: dict[str, Any]) -> None: ...
+
     def flush(self) -> None: ...
+
+    def optimize(self) -> None: ...
 
     def close(self) -> None: ...

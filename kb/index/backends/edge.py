@@ -43,7 +43,7 @@ class EdgeBackend:
         self._lock = threading.RLock()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
-    def ensure_collection(self, dense_dim: int) -> None:
+    def ensure_collection(self, dense_dim: int | None) -> None:
         with self._lock:
             if self._shard is not None:
                 return
@@ -51,7 +51,7 @@ class EdgeBackend:
             try:
                 if schema_file.exists():
                     stored = json.loads(schema_file.read_text())
-                    if stored.get("dense_dim") != dense_dim:
+                    if dense_dim is not None and stored.get("dense_dim") != dense_dim:
                         raise IndexUnavailableError(
                             f"L'indice {self.path} è stato creato con il modello {stored.get('model')!r} "
                             f"({stored.get('dense_dim')} dimensioni), non compatibile con {self.model_name!r} "
@@ -59,6 +59,8 @@ class EdgeBackend:
                         )
                     self._shard = qe.EdgeShard.load(str(self.path))
                     return
+                if dense_dim is None:
+                    raise IndexUnavailableError(f"Nessun indice in {self.path}: eseguire prima `kb ingest`.")
                 self.path.mkdir(parents=True, exist_ok=True)
                 self._shard = qe.EdgeShard.create(str(self.path), self._config(dense_dim))
                 for name, kind in PAYLOAD_INDEXES:

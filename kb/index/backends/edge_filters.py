@@ -56,6 +56,9 @@ def _field_condition(cond: models.FieldCondition) -> Any:
 
 def _match(match: Any) -> Any:
     if isinstance(match, models.MatchValue):
+        if isinstance(match.value, bool):
+            # qdrant-edge-py 0.9 turns Python booleans into integers: the match would silently find nothing.
+            raise ValueError("Qdrant Edge non filtra su valori booleani: memorizzarli come parole chiave (si/no)")
         return qe.MatchValue(match.value)
     if isinstance(match, models.MatchAny):
         return qe.MatchAny(list(match.any))

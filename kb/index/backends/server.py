@@ -39,18 +39,20 @@ class ServerBackend:
                 self._client = QdrantClient(url=self.url, api_key=self._api_key, timeout=self._timeout)
         return self._client
 
-    def ensure_collection(self, dense_dim: int) -> None:
+    def ensure_collection(self, dense_dim: int | None) -> None:
         try:
             if self.client.collection_exists(self.collection):
                 info = self.client.get_collection(self.collection)
                 vectors = info.config.params.vectors
                 size = vectors[DENSE_VECTOR].size if isinstance(vectors, dict) else None
-                if size != dense_dim:
+                if dense_dim is not None and size != dense_dim:
                     raise IndexUnavailableError(
                         f"La collezione {self.collection} ha vettori di {size} dimensioni, il modello ne produce "
                         f"{dense_dim}: usare un'altra collezione (KB_COLLECTION) e reindicizzare."
                     )
                 return
+            if dense_dim is None:
+                raise IndexUnavailableError(f"La collezione {self.collection} non esiste: eseguire prima `kb ingest`.")
             self.client.create_collection(
                 self.collection,
                 vectors_config={DENSE_VECTOR: models.VectorParams(size=dense_dim, distance=models.Distance.COSINE)},

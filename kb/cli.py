@@ -1,0 +1,168 @@
+"""`kb`: the command line of the knowledge base (ingest, delete, stats, search)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from kb.settings import Settings, get_settings
+
+app = typer.Typer(help="Base di conoscenza dei comuni sostenibili: indicizzazione e ricerca.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"Errore: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _open(settings: Settings, create: bool) -> tuple[Any, Any]:
+    """(backend, embedder); the model is loaded only when needed to create or to embed."""
+    from kb.index.backends.base import IndexUnavailableError
+    from kb.index.embedders import embedder_from_settings
+    from kb.index.factory import open_backend
+
+    embedder = embedder_from_settings(settings)
+    try:
+        if create:
+            embedder.warm_up()
+        backend = open_backend(settings, embedder.dimension if create else None)
+    except IndexUnavailableError as exc:
+        _fail(str(exc), 3)
+    return backend, embedder
+
+
+def _parse_meta(pairs: list[str]) -> dict[str, Any]:
+    import yaml
+
+    meta: dict[str, Any] = {}
+    for pair in pairs:
+        if "=" not in pair:
+            _fail(f"--meta vuole chiave=valore, non {pair!r}")
+        key, value = pair.split("=", 1)
+        meta[key.strip()] = yaml.safe_load(value)
+    return meta
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="File o cartelle da indicizzare")],
+    doc_type: Annotated[str | None, typer.Option(help="Tipo per i file senza metadati")] = None,
+    meta: Annotated[list[str] | None, typer.Option(help="Metadati chiave=valore (ripetibile)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Riepilogo in JSON")] = False,
+) -> None:
+    """Indicizza file (PDF, DOCX, ODT, HTML, Markdown, testo) e cartelle."""
+    from tqdm import tqdm
+
+    from ingest.service import IngestService
+
+    settings = get_settings()
+    backend, embedder = _open(settings, create=True)
+    overrides = _parse_meta(meta or [])
+    if doc_type:
+        overrides.setdefault("doc_type", doc_type)
+    service = IngestService(backend, embedder, files_path=settings.files_path, max_tokens=settings.chunk_max_tokens,
+                            overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled,
+                            ocr_language=settings.ocr_language, write_batch_size=settings.write_batch_size)
+    service.warm_up()
+    report = service.ingest_paths(paths, overrides or None,
+                                  progress=lambda it: tqdm(list(it), desc="Indicizzazione", unit="file",
+                                                           disable=as_json, file=sys.stderr))
+    backend.optimize()
+    backend.close()
+    if as_json:
+        typer.echo(json.dumps({"summary": report.summary(), "files": [o.__dict__ for o in report.outcomes]},
+                              ensure_ascii=False, indent=2))
+    else:
+        s = report.summary()
+        typer.echo(f"Indicizzati: {s['indexed']}  invariati: {s['unchanged']}  duplicati: {s['duplicate']}  "
+                   f"scartati: {s['skipped']}")
+        for o in report.outcomes:
+            if o.status in ("duplicate", "skipped"):
+                typer.echo(f"  [{o.status}] {o.source}: {o.message} ({o.code})")
+            for warning in o.warnings:
+                typer.echo(f"  [avviso] {o.source}: {warning}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def delete(doc_id: Annotated[str, typer.Argument(help="Identificativo del documento")]) -> None:
+    """Elimina un documento e tutti i suoi frammenti."""
+    from ingest.service import IngestService
+
+    settings = get_settings()
+    backend, embedder = _open(settings, create=False)
+    removed = IngestService(backend, embedder, files_path=settings.files_path).delete(doc_id)
+    backend.close()
+    if not removed:
+        _fail(f"nessun documento con id {doc_id!r}", 1)
+    typer.echo(f"Eliminato {doc_id}: {removed} frammenti.")
+
+
+@app.command()
+def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Numero di documenti e frammenti, per tipo."""
+    from qdrant_client import models
+
+    backend, _ = _open(get_settings(), create=False)
+    chunks = backend.count()
+    per_type: dict[str, int] = {}
+    for value, _count in backend.facet("doc_type", None, 10):
+        flt = models.Filter(must=[models.FieldCondition(key="doc_type", match=models.MatchValue(value=value))])
+        per_type[str(value)] = len(backend.facet("doc_id", flt, 1_000_000))
+    backend.close()
+    data = {"documents": sum(per_type.values()), "chunks": chunks, "documents_per_type": per_type}
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"Documenti: {data['documents']}  frammenti: {chunks}")
+        for name, count in sorted(per_type.items()):
+            typer.echo(f"  {name}: {count}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Domanda o parole chiave, in italiano")],
+    mode: Annotated[str, typer.Option(help="hybrid | lexical | semantic")] = "hybrid",
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 10,
+    doc_type: Annotated[list[str] | None, typer.Option(help="buona_pratica, progetto, normativa, bando")] = None,
+    regione: Annotated[list[str] | None, typer.Option()] = None,
+    sdg: Annotated[list[int] | None, typer.Option(min=1, max=17)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Risultati in JSON")] = False,
+) -> None:
+    """Cerca nella base di conoscenza; un risultato per documento, con le pagine citate."""
+    from pydantic import ValidationError
+
+    from kb.index.filters import SearchFilters
+    from search_api.searcher import Mode, Searcher
+
+    try:
+        chosen = Mode(mode)
+        filters = SearchFilters.model_validate({"doc_type": doc_type or [], "regione": regione or [],
+                                                "sdg": sdg or []})
+    except (ValueError, ValidationError) as exc:
+        _fail(f"parametri non validi: {exc}")
+    settings = get_settings()
+    backend, embedder = _open(settings, create=False)
+    if chosen is not Mode.lexical:
+        embedder.warm_up()
+    searcher = Searcher(backend, embedder, lexical_weight=settings.lexical_weight, candidates=settings.candidates)
+    hits = searcher.search_documents(query, chosen, filters.to_qdrant(), limit=limit)
+    backend.close()
+    rows = [{"doc_id": h.doc_id, "title": h.payload.get("title"), "doc_type": h.payload.get("doc_type"),
+             "score": round(h.score, 4), "source": h.payload.get("source"), "pages": h.pages,
+             "section": h.chunks[0].payload.get("section"), "text": h.chunks[0].payload.get("text")} for h in hits]
+    if as_json:
+        typer.echo(json.dumps({"query": query, "mode": chosen.value, "hits": rows}, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        typer.echo("Nessun risultato.")
+    for rank, row in enumerate(rows, 1):
+        pages = f", p. {'-'.join(map(str, row['pages']))}" if row["pages"] else ""
+        typer.echo(f"{rank}. {row['title']} [{row['doc_type']}] ({row['source']}{pages})  {row['score']:.3f}")
+        typer.echo(f"   {str(row['text'])[:200]}")

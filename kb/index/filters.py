@@ -1,0 +1,84 @@
+"""User-facing search filters -> one Qdrant filter (the same for both backends, the API, the CLI and the UI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+from qdrant_client import models
+
+from kb.index.schema import DocType, Level, encode_flag
+
+
+class BandoStatus(StrEnum):
+    aperto = "aperto"
+    in_arrivo = "in_arrivo"
+    scaduto = "scaduto"
+
+
+def bando_status(opening: dt.date | None, deadline: dt.date | None, today: dt.date) -> BandoStatus | None:
+    if deadline is not None and deadline < today:
+        return BandoStatus.scaduto
+    if opening is not None and opening > today:
+        return BandoStatus.in_arrivo
+    if deadline is None and opening is None:
+        return None
+    return BandoStatus.aperto
+
+
+class SearchFilters(BaseModel):
+    """Every field narrows the results; lists mean "any of" (OR inside a field, AND across fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_type: list[DocType] = Field(default_factory=list, max_length=4)
+    sdg: list[int] = Field(default_factory=list, max_length=17)
+    theme: list[str] = Field(default_factory=list, max_length=20)
+    regione: list[str] = Field(default_factory=list, max_length=30)
+    provincia: list[str] = Field(default_factory=list, max_length=120)
+    comune: list[str] = Field(default_factory=list, max_length=50)
+    population_band: list[str] = Field(default_factory=list, max_length=10)
+    year_from: int | None = Field(default=None, ge=1900, le=2100)
+    year_to: int | None = Field(default=None, ge=1900, le=2100)
+    level: list[Level] = Field(default_factory=list, max_length=3)
+    in_force: bool | None = None
+    bando_status: list[BandoStatus] = Field(default_factory=list, max_length=3)
+    beneficiary: list[str] = Field(default_factory=list, max_length=11)
+    population: int | None = Field(default=None, ge=0, le=100_000_000, description="comune eligible by size")
+
+    def to_qdrant(self, today: dt.date | None = None) -> models.Filter | None:
+        must: list[models.Condition] = []
+        for key, values in (("doc_type", [d.value for d in self.doc_type]), ("sdg", self.sdg),
+                            ("themes", self.theme), ("regione", self.regione), ("provincia", self.provincia),
+                            ("comune", self.comune), ("population_band", self.population_band),
+                            ("level", [lv.value for lv in self.level]), ("beneficiaries", self.beneficiary)):
+            if values:
+                must.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(values))))
+        if self.year_from is not None or self.year_to is not None:
+            must.append(models.FieldCondition(key="year", range=models.Range(gte=self.year_from, lte=self.year_to)))
+        if self.in_force is not None:
+            must.append(models.FieldCondition(key="in_force", match=models.MatchValue(value=encode_flag(self.in_force))))
+        if self.bando_status:
+            must.append(_status_filter(self.bando_status, today or dt.date.today()))
+        if self.population is not None:
+            # no cap, or a cap the comune fits under
+            must.append(models.Filter(should=[
+                models.IsNullCondition(is_null=models.PayloadField(key="population_cap")),
+                models.IsEmptyCondition(is_empty=models.PayloadField(key="population_cap")),
+                models.FieldCondition(key="population_cap", range=models.Range(gte=self.population)),
+            ]))
+        return models.Filter(must=must) if must else None
+
+
+def _status_filter(statuses: list[BandoStatus], today: dt.date) -> models.Filter:
+    day = today.isoformat()
+    by_status = {
+        BandoStatus.scaduto: models.FieldCondition(key="deadline", range=models.DatetimeRange(lt=day)),
+        BandoStatus.in_arrivo: models.FieldCondition(key="opening_date", range=models.DatetimeRange(gt=day)),
+        BandoStatus.aperto: models.Filter(must=[
+            models.FieldCondition(key="opening_date", range=models.DatetimeRange(lte=day)),
+            models.FieldCondition(key="deadline", range=models.DatetimeRange(gte=day)),
+        ]),
+    }
+    return models.Filter(should=[by_status[s] for s in statuses])
