@@ -154,16 +154,19 @@ class IngestService:
         stream = ByteStream(body, meta=payload, mime_type=TEXT if mime.startswith("text/") and mime != "text/html"
                             else mime)
         with _captured_warnings() as warnings:
-            result = self.pipeline.run({"router": {"sources": [stream]}}, include_outputs_from={"ocr", "chunker"})
+            result = self.pipeline.run({"router": {"sources": [stream]}},
+                                       include_outputs_from={"ocr", "docx", "odt", "html"})
         written = int(result.get("writer", {}).get("documents_written", 0))
         ocr_docs = result.get("ocr", {}).get("documents", [])
         needing = ocr_docs[0].meta.get("pages_needing_ocr", []) if ocr_docs else []
+        failures = [f["error"] for name in ("docx", "odt", "html") for f in result.get(name, {}).get("failures", [])]
         if not written:
             if needing:
                 raise IngestError("needs_ocr", "il PDF non ha testo (scansione) e l'OCR non è disponibile: "
                                   "installare tesseract-ocr-ita", source)
-            detail = f": {warnings[-1]}" if warnings else ""
-            raise IngestError("no_text", f"nessun testo estratto (file corrotto o vuoto){detail}", source)
+            if failures or warnings:
+                raise IngestError("corrupt_file", f"file danneggiato: {(failures or warnings)[-1]}", source)
+            raise IngestError("no_text", "nessun testo estratto: il documento è vuoto", source)
         self._store_original(doc_id, path, data)
         outcome = FileOutcome(source, "indexed", doc_id=doc_id, chunks=written)
         if needing:

@@ -1,0 +1,61 @@
+# Knowledge base of sustainable practices for Italian comuni. `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip -q
+KB := $(VENV)/bin/kb
+export HAYSTACK_TELEMETRY_ENABLED := False
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-dev system-deps index run test lint corpus bench-ingest clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	python3 -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install torch==2.13.0
+	$(PIP) install -e . -c constraints.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install -e ".[dev]" -c constraints.txt
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtual environment with the product
+install-dev: $(VENV)/.installed-dev ## Add test, lint and corpus-build tools
+
+system-deps: ## OCR for scanned PDFs (tesseract + Italian); installs with apt-get when run as root
+	@if command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx ita; then \
+		echo "tesseract (ita) presente"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-ita >/dev/null; \
+	else \
+		echo "ATTENZIONE: tesseract-ocr-ita non installato: i PDF scansionati saranno segnalati 'needs_ocr'"; \
+	fi
+
+index: install system-deps ## Index the sample corpus into KB_INDEX_PATH (default data/index)
+	$(KB) ingest corpus/
+
+run: index ## Install, index corpus/ and run a sample search (the server comes with the search API)
+	$(KB) stats
+	$(KB) search "come ha fatto un piccolo comune a creare una comunità energetica?" --limit 5
+
+test: install-dev system-deps ## Install test dependencies and run the whole test suite
+	$(VENV)/bin/pytest
+
+lint: install-dev ## ruff + mypy
+	$(VENV)/bin/ruff check kb ingest search_api evaluation tests
+	$(VENV)/bin/mypy
+
+corpus: install-dev ## Rebuild the corpus' PDF/DOCX/ODT/HTML files from corpus/_sources
+	$(PY) corpus/build.py
+
+bench-ingest: install-dev ## Ingestion throughput: pipeline vs bare encoder (writes results/bench/ingest.json)
+	$(PY) benchmarks/bench_ingest.py --out results/bench/ingest.json
+
+clean: ## Remove the local index and caches (not the venv)
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache
