@@ -20,7 +20,6 @@ from reportlab.platypus import (Flowable, ListFlowable, ListItem, PageBreak, Sim
                                 TableStyle)
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
-from reportlab.platypus.flowables import KeepTogether
 
 from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, column_weights, inline_runs
 
@@ -188,11 +187,11 @@ def _with_scanned_page(blocks: Sequence[Block], meta: dict[str, Any], scan_page:
     pages: dict[int, int] = probe.block_pages  # type: ignore[attr-defined]
     first = next((i for i in range(len(blocks)) if pages.get(i, scan_page) >= scan_page), len(blocks))
     first = min(first, max(len(blocks) - 1, 0))
+    while first > 0 and isinstance(blocks[first - 1], Heading):  # no heading orphaned before the scan
+        first -= 1
     image, end = render_scan_page(blocks[first:], scan_page, font_files())
     before, after = _story(blocks[:first]), _story(blocks[first + end:])
     chunks: list[Flowable] = [*before, PageBreak()] if before else []
     chunks += [_FullPageImage(image)]
     return [*chunks, PageBreak(), *after] if after else chunks
 
-
-__all__ = ["KeepTogether", "font_files", "markup", "render_pdf"]

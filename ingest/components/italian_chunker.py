@@ -120,7 +120,7 @@ class ItalianChunker:
             meta.update(chunk_index=index, section=section or None,
                         page_start=units[0].page if paginated else None,
                         page_end=units[-1].page if paginated else None,
-                        _index_text=f"{title}. {section}. {text}" if section else f"{title}. {text}")
+                        _index_text=index_text(title, section, text))
             out.append(Document(content=text, meta=meta))
         return out
 
@@ -135,6 +135,11 @@ class ItalianChunker:
         if tail == previous or sum(u.tokens for u in tail) + nxt.tokens > budget:
             return []
         return tail
+
+
+def index_text(title: str, section: str | None, text: str) -> str:
+    """What the embedders see: the chunk with its document title and section (context for short passages)."""
+    return f"{title}. {section}. {text}" if section else f"{title}. {text}"
 
 
 def _pdf_heading(line: str) -> re.Match[str] | None:

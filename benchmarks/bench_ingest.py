@@ -1,0 +1,74 @@
+"""Ingestion throughput: the whole pipeline vs the bare encoder on the same chunks (goal: pipeline >= 0.9x).
+
+Run: `make bench-ingest` (or `python benchmarks/bench_ingest.py --docs corpus --out results/bench/ingest.json`).
+The pipeline run covers conversion, OCR, chunking, sparse and dense embedding and writes into a fresh Qdrant Edge
+index; the encoder run embeds exactly the texts the pipeline embedded, with the same model and batch size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+from ingest.components.italian_chunker import index_text
+from ingest.service import IngestService
+from kb.index.backends.edge import EdgeBackend
+from kb.index.embedders import embedder_from_settings
+from kb.settings import get_settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=Path, default=Path("corpus"))
+    parser.add_argument("--out", type=Path, default=Path("results/bench/ingest.json"))
+    parser.add_argument("--repeat", type=int, default=2, help="encoder runs (best kept, as for the pipeline)")
+    args = parser.parse_args()
+
+    settings = get_settings()
+    embedder = embedder_from_settings(settings)
+    embedder.warm_up()
+    embedder.embed_passages(["riscaldamento del modello"] * 8)
+
+    pipeline_runs = []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            backend = EdgeBackend(Path(tmp) / "index", settings.model)
+            backend.ensure_collection(embedder.dimension)
+            service = IngestService(backend, embedder, max_tokens=settings.chunk_max_tokens,
+                                    overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled)
+            service.warm_up()
+            start = time.perf_counter()
+            report = service.ingest_paths([args.docs])
+            elapsed = time.perf_counter() - start
+            chunks = [h.payload for h in backend.scroll(None, 1_000_000)[0]]
+            backend.close()
+        pipeline_runs.append(elapsed)
+    texts = [index_text(str(p.get("title") or ""), p.get("section"), str(p.get("text") or "")) for p in chunks]
+    ocr_pages = sum(1 for o in report.outcomes for w in o.warnings if "OCR" in w)
+
+    encoder_runs = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        embedder.embed_passages(texts)
+        encoder_runs.append(time.perf_counter() - start)
+
+    n = len(texts)
+    pipeline_cps, encoder_cps = n / min(pipeline_runs), n / min(encoder_runs)
+    result = {
+        "benchmark": "ingest", "model": settings.model, "documents": report.summary(), "chunks": n,
+        "pipeline_seconds": [round(s, 2) for s in pipeline_runs], "encoder_seconds": [round(s, 2) for s in encoder_runs],
+        "pipeline_chunks_per_s": round(pipeline_cps, 1), "encoder_chunks_per_s": round(encoder_cps, 1),
+        "ratio": round(pipeline_cps / encoder_cps, 3), "goal_ratio": 0.9, "ocr_warnings": ocr_pages,
+        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
