@@ -60,7 +60,8 @@ def main() -> None:
     pipeline_cps, encoder_cps = n / min(pipeline_runs), n / min(encoder_runs)
     result = {
         "benchmark": "ingest", "model": settings.model, "documents": report.summary(), "chunks": n,
-        "pipeline_seconds": [round(s, 2) for s in pipeline_runs], "encoder_seconds": [round(s, 2) for s in encoder_runs],
+        "pipeline_seconds": [round(s, 2) for s in pipeline_runs],
+        "encoder_seconds": [round(s, 2) for s in encoder_runs],
         "pipeline_chunks_per_s": round(pipeline_cps, 1), "encoder_chunks_per_s": round(encoder_cps, 1),
         "ratio": round(pipeline_cps / encoder_cps, 3), "goal_ratio": 0.9, "ocr_warnings": ocr_pages,
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},

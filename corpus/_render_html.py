@@ -58,7 +58,8 @@ def render_html(blocks: Sequence[Block], meta: dict[str, Any]) -> bytes:
     section, href = SECTIONS.get(str(meta.get("doc_type")), ("Documenti", "/documenti/"))
     date = meta.get("date")
     updated = f"{date.day} {_MONTHS[date.month - 1]} {date.year}" if hasattr(date, "month") else ""
-    menu = "\n".join(f'      <li><a href="{link}"{" aria-current=\"page\"" if link == href else ""}>{name}</a></li>'
+    current = ' aria-current="page"'
+    menu = "\n".join(f'      <li><a href="{link}"{current if link == href else ""}>{name}</a></li>'
                      for name, link in [("Home", "/"), *SECTIONS.values(), ("Contatti", "/contatti/")])
     body = "\n".join(block_html(b) for b in blocks)
     page = f"""<!DOCTYPE html>

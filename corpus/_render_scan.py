@@ -126,12 +126,16 @@ def render_scan_page(blocks: Sequence[Block], page_number: int, fonts: dict[str,
     draw = ImageDraw.Draw(image)
     ts = _Typesetter(fonts)
     left, top, bottom = MARGIN * SCALE, MARGIN * SCALE, height_px - MARGIN * SCALE
-    y, used = top, 0
-    for block in blocks:
-        box = _layout(block, ts, width_px - 2 * left)
+    y, used, width = top, 0, width_px - 2 * left
+    for n, block in enumerate(blocks):
+        box = _layout(block, ts, width)
         start = y + (box.space_before if used else 0.0)
         if used and start + box.height > bottom:
             break
+        if used and isinstance(block, Heading) and n + 1 < len(blocks):  # keep a heading with what follows
+            follower = _layout(blocks[n + 1], ts, width)
+            if start + box.height + follower.space_before + follower.height > bottom:
+                break
         for x0, y0, x1, y1 in box.fills:
             draw.rectangle((left + x0, start + y0, left + x1, start + y1), fill=230)
         for x0, y0, x1, y1 in box.lines:

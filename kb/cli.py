@@ -162,7 +162,7 @@ def search(
         return
     if not rows:
         typer.echo("Nessun risultato.")
-    for rank, row in enumerate(rows, 1):
-        pages = f", p. {'-'.join(map(str, row['pages']))}" if row["pages"] else ""
+    for rank, (row, hit) in enumerate(zip(rows, hits, strict=True), 1):
+        pages = f", p. {'-'.join(map(str, hit.pages))}" if hit.pages else ""
         typer.echo(f"{rank}. {row['title']} [{row['doc_type']}] ({row['source']}{pages})  {row['score']:.3f}")
         typer.echo(f"   {str(row['text'])[:200]}")

@@ -11,9 +11,9 @@ import pytest
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from kb.index.backends.edge import EdgeBackend  # noqa: E402
-from kb.index.backends.server import ServerBackend  # noqa: E402
-from kb.index.embedders import HashingEmbedder, SentenceTransformerEmbedder  # noqa: E402
+from kb.index.backends.edge import EdgeBackend
+from kb.index.backends.server import ServerBackend
+from kb.index.embedders import HashingEmbedder, SentenceTransformerEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -49,16 +49,21 @@ class SearchFilters(BaseModel):
 
     def to_qdrant(self, today: dt.date | None = None) -> models.Filter | None:
         must: list[models.Condition] = []
-        for key, values in (("doc_type", [d.value for d in self.doc_type]), ("sdg", self.sdg),
-                            ("themes", self.theme), ("regione", self.regione), ("provincia", self.provincia),
-                            ("comune", self.comune), ("population_band", self.population_band),
-                            ("level", [lv.value for lv in self.level]), ("beneficiaries", self.beneficiary)):
+        keywords: dict[str, list[str]] = {
+            "doc_type": [d.value for d in self.doc_type], "themes": self.theme, "regione": self.regione,
+            "provincia": self.provincia, "comune": self.comune, "population_band": self.population_band,
+            "level": [lv.value for lv in self.level], "beneficiaries": self.beneficiary,
+        }
+        for key, values in keywords.items():
             if values:
-                must.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(values))))
+                must.append(models.FieldCondition(key=key, match=models.MatchAny(any=values)))
+        if self.sdg:
+            must.append(models.FieldCondition(key="sdg", match=models.MatchAny(any=self.sdg)))
         if self.year_from is not None or self.year_to is not None:
             must.append(models.FieldCondition(key="year", range=models.Range(gte=self.year_from, lte=self.year_to)))
         if self.in_force is not None:
-            must.append(models.FieldCondition(key="in_force", match=models.MatchValue(value=encode_flag(self.in_force))))
+            flag = encode_flag(self.in_force)
+            must.append(models.FieldCondition(key="in_force", match=models.MatchValue(value=flag)))
         if self.bando_status:
             must.append(_status_filter(self.bando_status, today or dt.date.today()))
         if self.population is not None:
@@ -71,9 +76,8 @@ class SearchFilters(BaseModel):
         return models.Filter(must=must) if must else None
 
 
-def _status_filter(statuses: list[BandoStatus], today: dt.date) -> models.Filter:
-    day = today.isoformat()
-    by_status = {
+def _status_filter(statuses: list[BandoStatus], day: dt.date) -> models.Filter:
+    by_status: dict[BandoStatus, models.Condition] = {
         BandoStatus.scaduto: models.FieldCondition(key="deadline", range=models.DatetimeRange(lt=day)),
         BandoStatus.in_arrivo: models.FieldCondition(key="opening_date", range=models.DatetimeRange(gt=day)),
         BandoStatus.aperto: models.Filter(must=[

@@ -112,7 +112,8 @@ def test_bad_files_are_reported_and_the_rest_is_indexed(service: IngestService, 
     codes = {Path(o.source).name: o.code for o in report.by_status("skipped")}
     assert codes == {
         "vuoto.txt": "empty_file", "finto.pdf": "type_mismatch", "troncato.pdf": "corrupt_file",
-        "latin1.txt": "bad_encoding", "rotto.docx": "corrupt_file", "solo-titoli.md": "no_text", "meta-errata.md": "invalid_metadata",
+        "latin1.txt": "bad_encoding", "rotto.docx": "corrupt_file",
+        "solo-titoli.md": "no_text", "meta-errata.md": "invalid_metadata",
         "tipo-ignoto.md": "invalid_metadata", "inesistente.pdf": "not_found",
     }
     assert [o.doc_id for o in report.by_status("indexed")] == ["buono"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from haystack import Document
 
@@ -52,7 +54,7 @@ def test_chunks_fit_the_budget_and_overlap() -> None:
     embedder = HashingEmbedder()
     for chunk in chunks:
         assert embedder.count_tokens(chunk.meta["_index_text"]) <= 80 + 8
-    for first, second in zip(chunks, chunks[1:], strict=False):
+    for first, second in itertools.pairwise(chunks):
         last_sentence = split_sentences(first.content)[-1]
         assert second.content.startswith(last_sentence), "consecutive chunks share their boundary sentence"
     assert [c.meta["chunk_index"] for c in chunks] == list(range(len(chunks)))

@@ -122,8 +122,11 @@ class EdgeBackend:
                 self.shard.update(qe.UpdateOperation.delete_points(list(ids)))
 
     def delete_where(self, flt: models.Filter) -> None:
+        edge_filter = to_edge_filter(flt)
+        if edge_filter is None:
+            raise ValueError("delete_where richiede un filtro")
         with self._lock:
-            self.shard.update(qe.UpdateOperation.delete_points_by_filter(to_edge_filter(flt)))
+            self.shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
 
     def set_payload(self, ids: list[str], payload: dict[str, Any]) -> None:
         with self._lock:
