@@ -167,10 +167,10 @@ def plain_text(text: str) -> str:
 
 
 def column_weights(table: Table) -> list[float]:
-    """Relative column widths from the longest cell of each column (capped, so long text wraps)."""
+    """Relative column widths: longest cell (capped, so long text wraps), never below the longest word, + padding."""
     weights = []
     for col in range(len(table.header)):
-        cells = [table.header[col], *(row[col] for row in table.rows)]
-        longest = max(len(plain_text(c)) for c in cells)
-        weights.append(float(min(max(longest, 4), 45)))
+        cells = [plain_text(c) for c in (table.header[col], *(row[col] for row in table.rows))]
+        longest_word = max((len(w) for c in cells for w in c.split()), default=1)
+        weights.append(float(max(min(max(len(c) for c in cells), 40), longest_word) + 4))
     return weights

@@ -33,6 +33,12 @@ def normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _cap(value: Any, limit: int = 255) -> str:
+    """Text cut to the 255-character limit of DOCX core properties."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _docx_runs(paragraph: Any, text: str, bold: bool = False, italic: bool = False) -> None:
     for run in inline_runs(text, bold, italic):
         piece = paragraph.add_run(run.text)
@@ -64,9 +70,9 @@ def render_docx(blocks: Sequence[Block], meta: dict[str, Any]) -> bytes:
         elif isinstance(block, Paragraph):
             _docx_runs(document.add_paragraph(), block.text)
     props, when = document.core_properties, fixed_datetime(meta).replace(tzinfo=None)
-    props.title, props.subject = str(meta.get("title", "")), str(meta.get("summary", ""))
-    props.author = props.last_modified_by = str(meta.get("issuer") or meta.get("comune") or "")
-    props.keywords = ", ".join(str(t) for t in meta.get("themes") or [])
+    props.title, props.subject = _cap(meta.get("title", "")), _cap(meta.get("summary", ""))
+    props.author = props.last_modified_by = _cap(meta.get("issuer") or meta.get("comune") or "")
+    props.keywords = _cap(", ".join(str(t) for t in meta.get("themes") or []))
     props.comments, props.language, props.revision = "", "it-IT", 1
     props.created = props.modified = when
     buffer = io.BytesIO()

@@ -16,8 +16,7 @@ from reportlab.lib.units import cm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import (Flowable, ListFlowable, ListItem, PageBreak, SimpleDocTemplate,
-                                TableStyle)
+from reportlab.platypus import Flowable, PageBreak, SimpleDocTemplate, TableStyle
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
 
@@ -57,7 +56,8 @@ def _styles() -> dict[str, ParagraphStyle]:
     styles = {"body": body,
               "quote": ParagraphStyle("quote", parent=body, leftIndent=0.8 * cm, rightIndent=0.8 * cm,
                                       textColor=colors.HexColor("#333333"), spaceBefore=4, spaceAfter=10),
-              "item": ParagraphStyle("item", parent=body, spaceAfter=2),
+              "item": ParagraphStyle("item", parent=body, spaceAfter=2, leftIndent=0.7 * cm, bulletIndent=0.2 * cm,
+                                     bulletFontName=FAMILY),
               "cell": ParagraphStyle("cell", parent=body, fontSize=9, leading=11.5, spaceAfter=0)}
     for level, size in HEADING_PT.items():
         styles[f"h{level}"] = ParagraphStyle(f"h{level}", parent=body, fontName=f"{FAMILY}-bold", fontSize=size,
@@ -89,42 +89,40 @@ def _table(block: Table, styles: dict[str, ParagraphStyle], width: float) -> RLT
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#777777")),
                                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
                                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                               ("LEFTPADDING", (0, 0), (-1, -1), 4), ("RIGHTPADDING", (0, 0), (-1, -1), 4),
                                ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 4)]))
     table.spaceBefore, table.spaceAfter = 4, 10
     return table
 
 
-def flowable(block: Block, styles: dict[str, ParagraphStyle], width: float) -> Flowable:
-    """One reportlab flowable for one block."""
+def flowables(block: Block, styles: dict[str, ParagraphStyle], width: float) -> list[Flowable]:
+    """The reportlab flowables of one block (one per list item, one otherwise)."""
     if isinstance(block, Heading):
-        return RLParagraph(markup(block.text), styles[f"h{min(block.level, 3)}"])
+        return [RLParagraph(markup(block.text), styles[f"h{min(block.level, 3)}"])]
     if isinstance(block, Quote):
-        return RLParagraph(f"<i>{markup(block.text)}</i>", styles["quote"])
+        return [RLParagraph(f"<i>{markup(block.text)}</i>", styles["quote"])]
     if isinstance(block, ListBlock):
-        items = [ListItem(RLParagraph(markup(t), styles["item"])) for t in block.items]
-        kind: dict[str, Any] = {"bulletType": "1", "bulletFormat": "%s."} if block.ordered else {
-            "bulletType": "bullet", "start": "•"}
-        lst = ListFlowable(items, leftIndent=0.7 * cm, bulletFontName=FAMILY, bulletFontSize=BODY_PT, **kind)
-        lst.spaceBefore, lst.spaceAfter = 0, 6
-        return lst
+        last = ParagraphStyle("last-item", parent=styles["item"], spaceAfter=8)
+        return [RLParagraph(markup(text), last if n == len(block.items) else styles["item"],
+                            bulletText=f"{n}." if block.ordered else "•") for n, text in enumerate(block.items, 1)]
     if isinstance(block, Table):
-        return _table(block, styles, width)
+        return [_table(block, styles, width)]
     assert isinstance(block, Paragraph)
-    return RLParagraph(markup(block.text), styles["body"])
+    return [RLParagraph(markup(block.text), styles["body"])]
 
 
 def _story(blocks: Sequence[Block]) -> list[Flowable]:
     styles, width = _styles(), A4[0] - 2 * MARGIN
     story = []
     for index, block in enumerate(blocks):
-        item = flowable(block, styles, width)
-        item._block_index = index  # type: ignore[attr-defined]
-        story.append(item)
+        parts = flowables(block, styles, width)
+        parts[-1]._block_index = index  # type: ignore[attr-defined]  # drawn whole => block done
+        story += parts
     return story
 
 
 class _TrackingDoc(SimpleDocTemplate):
-    """Records the page on which each top-level block is drawn whole."""
+    """Records the page on which each block's last flowable is drawn whole."""
 
     def afterFlowable(self, flowable: Flowable) -> None:
         index = getattr(flowable, "_block_index", None)

@@ -95,7 +95,7 @@ def _layout(block: Block, ts: _Typesetter, width: float) -> _Box:
         box.space_before = 4 * SCALE
         weights = column_weights(block)
         widths = [width * w / sum(weights) for w in weights]
-        pad_x, y = 6 * SCALE, 0.0
+        pad_x, y = 4 * SCALE, 0.0
         for r, row in enumerate([block.header, *block.rows]):
             probe = _Box()
             heights = [ts.text_box(probe, c, 0, 0, widths[j] - 2 * pad_x, 9, 11.5, bold=r == 0)

@@ -1,6 +1,6 @@
 """Document metadata from YAML front matter, a sidecar `<file>.meta.yaml`, and explicit overrides (CLI, API).
 
-Precedence: overrides > sidecar > front matter. The result is validated by the schema's `DocumentMetadata`;
+Precedence: overrides > sidecar > front matter > defaults (e.g. `kb ingest --doc-type` for files without one). The result is validated by the schema's `DocumentMetadata`;
 an invalid value is an error naming the file and the field.
 """
 
@@ -43,8 +43,8 @@ def sidecar_path(path: Path) -> Path:
 
 
 def resolve_metadata(path: Path, front_matter: dict[str, Any], overrides: dict[str, Any] | None = None,
-                     ) -> DocumentMetadata:
-    merged: dict[str, Any] = dict(front_matter)
+                     defaults: dict[str, Any] | None = None) -> DocumentMetadata:
+    merged: dict[str, Any] = {**(defaults or {}), **front_matter}
     sidecar = sidecar_path(path)
     if sidecar.exists():
         merged.update(_load_yaml(sidecar.read_text(encoding="utf-8"), str(sidecar), "file .meta.yaml"))

@@ -82,7 +82,8 @@ class IngestService:
 
     # -- entry points ----------------------------------------------------------------------------------------
     def ingest_paths(self, paths: Sequence[Path], overrides: dict[str, Any] | None = None,
-                     progress: Callable[[Iterator[Path]], Iterator[Path]] | None = None) -> IngestReport:
+                     progress: Callable[[Iterator[Path]], Iterator[Path]] | None = None,
+                     defaults: dict[str, Any] | None = None) -> IngestReport:
         files, missing = discover(paths)
         report = IngestReport([FileOutcome(e.source, "skipped", code=e.code, message=e.message) for e in missing])
         iterator: Iterator[Path] = iter(files)
@@ -93,14 +94,15 @@ class IngestService:
                 report.outcomes.append(FileOutcome(str(path), "skipped", code="unreadable",
                                                    message=f"file non leggibile: {exc.strerror or exc}"))
                 continue
-            report.outcomes.append(self.ingest_bytes(path, data, overrides))
+            report.outcomes.append(self.ingest_bytes(path, data, overrides, defaults))
         self.backend.flush()
         return report
 
-    def ingest_bytes(self, path: Path, data: bytes, overrides: dict[str, Any] | None = None) -> FileOutcome:
+    def ingest_bytes(self, path: Path, data: bytes, overrides: dict[str, Any] | None = None,
+                     defaults: dict[str, Any] | None = None) -> FileOutcome:
         """One file: never raises for bad input, returns what happened to it."""
         try:
-            return self._ingest(path, data, overrides)
+            return self._ingest(path, data, overrides, defaults)
         except IngestError as exc:
             return FileOutcome(str(path), "skipped", code=exc.code, message=exc.message)
 
@@ -116,7 +118,8 @@ class IngestService:
         return int(removed)
 
     # -- one file --------------------------------------------------------------------------------------------
-    def _ingest(self, path: Path, data: bytes, overrides: dict[str, Any] | None) -> FileOutcome:
+    def _ingest(self, path: Path, data: bytes, overrides: dict[str, Any] | None,
+                defaults: dict[str, Any] | None) -> FileOutcome:
         source = str(path)
         if len(data) > MAX_FILE_BYTES:
             raise IngestError("too_large", f"file troppo grande (oltre {MAX_FILE_BYTES // 2**20} MB)", source)
@@ -132,7 +135,7 @@ class IngestService:
                 front_matter, body = split_front_matter(data, source)
         if mime == "application/pdf":
             _check_pdf(data, source)
-        meta = resolve_metadata(path, front_matter, overrides)
+        meta = resolve_metadata(path, front_matter, overrides, defaults)
         content_hash = hashlib.sha256(data).hexdigest()
         doc_id = meta.doc_id or self._doc_id_for(path)
         version = _version(content_hash, meta, self.model_name)

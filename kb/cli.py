@@ -52,7 +52,7 @@ def _parse_meta(pairs: list[str]) -> dict[str, Any]:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="File o cartelle da indicizzare")],
     doc_type: Annotated[str | None, typer.Option(help="Tipo per i file senza metadati")] = None,
-    meta: Annotated[list[str] | None, typer.Option(help="Metadati chiave=valore (ripetibile)")] = None,
+    meta: Annotated[list[str] | None, typer.Option(help="Metadati chiave=valore per tutti i file (ripetibile)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Riepilogo in JSON")] = False,
 ) -> None:
     """Indicizza file (PDF, DOCX, ODT, HTML, Markdown, testo) e cartelle."""
@@ -63,15 +63,14 @@ def ingest(
     settings = get_settings()
     backend, embedder = _open(settings, create=True)
     overrides = _parse_meta(meta or [])
-    if doc_type:
-        overrides.setdefault("doc_type", doc_type)
     service = IngestService(backend, embedder, files_path=settings.files_path, max_tokens=settings.chunk_max_tokens,
                             overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled,
                             ocr_language=settings.ocr_language, write_batch_size=settings.write_batch_size)
     service.warm_up()
     report = service.ingest_paths(paths, overrides or None,
                                   progress=lambda it: tqdm(list(it), desc="Indicizzazione", unit="file",
-                                                           disable=as_json, file=sys.stderr))
+                                                           disable=as_json, file=sys.stderr),
+                                  defaults={"doc_type": doc_type} if doc_type else None)
     backend.optimize()
     backend.close()
     if as_json:

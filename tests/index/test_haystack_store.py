@@ -15,7 +15,7 @@ import pytest
 from haystack import Document
 from haystack.dataclasses import SparseEmbedding
 from haystack.document_stores.errors import DuplicateDocumentError
-from haystack.document_stores.types import DuplicatePolicy
+from haystack.document_stores.types import DocumentStore, DuplicatePolicy
 from haystack.errors import FilterError
 from haystack.testing.document_store import DocumentStoreBaseTests
 
@@ -48,8 +48,8 @@ def _unit(vector: list[float]) -> list[float]:
 
 class TestKbDocumentStoreContract(DocumentStoreBaseTests):
     @pytest.fixture
-    def document_store(self, store: KbDocumentStore) -> KbDocumentStore:
-        return store
+    def document_store(self, store: KbDocumentStore) -> DocumentStore:
+        return store  # typed as the protocol, so mypy checks that KbDocumentStore implements it
 
     @staticmethod
     def assert_documents_are_equal(received: list[Document], expected: list[Document]) -> None:
@@ -69,7 +69,7 @@ class TestKbDocumentStoreContract(DocumentStoreBaseTests):
             else:
                 assert got.embedding == pytest.approx(_unit(want.embedding), abs=1e-6)
 
-    def test_write_documents(self, document_store: KbDocumentStore) -> None:
+    def test_write_documents(self, document_store: DocumentStore) -> None:
         """Default policy (NONE) behaves as FAIL, like Haystack's in-memory store."""
         doc = Document(id="1", content="documento")
         assert document_store.write_documents([doc]) == 1
@@ -106,7 +106,8 @@ def test_ingestion_points_are_documents_with_their_point_id(store: KbDocumentSto
 
 
 def test_sparse_embedding_goes_to_the_bm25_vector(store: KbDocumentStore) -> None:
-    store.write_documents([Document(content="comunità energetica", sparse_embedding=SparseEmbedding([3, 7], [1.0, 2.0]))])
+    sparse = SparseEmbedding(indices=[3, 7], values=[1.0, 2.0])
+    store.write_documents([Document(content="comunità energetica", sparse_embedding=sparse)])
     [hit] = store.backend.query(SPARSE_VECTOR, SparseVec([7], [1.0]), None, 5)
     assert hit.payload["text"] == "comunità energetica"
 
@@ -144,3 +145,14 @@ def test_filters_the_converter_alone_gets_wrong(store: KbDocumentStore) -> None:
 def test_unsupported_filters_raise_filter_error(filters: object) -> None:
     with pytest.raises(FilterError):
         haystack_filter_to_qdrant(filters)  # type: ignore[arg-type]
+
+
+def test_boolean_filters_match_on_the_server_and_are_refused_on_edge(store: KbDocumentStore) -> None:
+    store.write_documents([Document(content="a", meta={"flag": True}), Document(content="b", meta={"flag": 1})])
+    flt = {"field": "meta.flag", "operator": "==", "value": True}
+    if isinstance(store.backend, EdgeBackend):
+        # qdrant-edge-py 0.9 reads True as the integer 1 (it would match "b"): edge_filters refuses instead
+        with pytest.raises(FilterError, match="booleani"):
+            store.filter_documents(flt)
+    else:
+        assert [d.content for d in store.filter_documents(flt)] == ["a"]

@@ -128,3 +128,12 @@ def test_cli_overrides_beat_sidecar_and_front_matter(service: IngestService, doc
     service.ingest_paths([docs], overrides={"provincia": "Torino"})
     payload = service.backend.scroll(None, 1)[0][0].payload
     assert (payload["regione"], payload["provincia"], payload["comune"]) == ("Piemonte", "Torino", "Borgo Prova")
+
+
+def test_default_doc_type_fills_only_what_is_missing(service: IngestService, docs: Path) -> None:
+    (docs / "cer.md").write_text(markdown(), encoding="utf-8")
+    (docs / "nota.md").write_text("# Nota tecnica\n\nRelazione sul verde urbano del comune.\n", encoding="utf-8")
+    report = service.ingest_paths([docs], defaults={"doc_type": "progetto"})
+    assert report.summary()["indexed"] == 2
+    types = {h.payload["doc_id"]: h.payload["doc_type"] for h in service.backend.scroll(None, 100)[0]}
+    assert types == {"cer": "buona_pratica", "nota": "progetto"}

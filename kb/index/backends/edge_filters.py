@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, overload
 
 import qdrant_edge as qe
 from qdrant_client import models
 
 
+@overload
+def to_edge_filter(flt: models.Filter) -> qe.Filter: ...
+@overload
+def to_edge_filter(flt: None) -> None: ...
+@overload
+def to_edge_filter(flt: models.Filter | None) -> qe.Filter | None: ...
 def to_edge_filter(flt: models.Filter | None) -> qe.Filter | None:
+    """None stays None (no filter); a given filter always yields one, so callers that need one need no check."""
     if flt is None:
         return None
     min_should = None
@@ -61,9 +68,9 @@ def _match(match: Any) -> Any:
             raise ValueError("Qdrant Edge non filtra su valori booleani: memorizzarli come parole chiave (si/no)")
         return qe.MatchValue(match.value)
     if isinstance(match, models.MatchAny):
-        return qe.MatchAny(list(match.any))
+        return qe.MatchAny(match.any)
     if isinstance(match, models.MatchExcept):
-        return qe.MatchExcept(list(match.except_))
+        return qe.MatchExcept(match.except_)
     if isinstance(match, models.MatchText):
         return qe.MatchText(match.text)
     if isinstance(match, models.MatchPhrase):
