@@ -1,6 +1,7 @@
 """Document metadata from YAML front matter, a sidecar `<file>.meta.yaml`, and explicit overrides (CLI, API).
 
-Precedence: overrides > sidecar > front matter > defaults (e.g. `kb ingest --doc-type` for files without one). The result is validated by the schema's `DocumentMetadata`;
+Precedence: overrides > sidecar > front matter > defaults (e.g. `kb ingest --doc-type` for files without one).
+The result is validated by the schema's `DocumentMetadata`;
 an invalid value is an error naming the file and the field.
 """
 
