@@ -22,13 +22,12 @@ class OdtConverter:
     def run(self, sources: list[str | Path | ByteStream]) -> dict[str, Any]:
         from odf import teletype
         from odf.opendocument import load
-        from odf.text import H, P
 
         documents, failures = [], []
         for source in map(get_bytestream_from_source, sources):
             try:
                 odt = load(io.BytesIO(source.data))
-                blocks = list(_walk(odt.text, H, P, teletype))
+                blocks = list(_walk(odt.text, teletype))
                 documents.append(Document(content=to_markdown(blocks), meta=dict(source.meta)))
             except Exception as exc:
                 logger.warning("Could not read %s. Skipping it. Error: %s", source.meta.get("file_path"), exc)
@@ -36,13 +35,15 @@ class OdtConverter:
         return {"documents": documents, "failures": failures}
 
 
-def _walk(node: Any, heading_cls: Any, para_cls: Any, teletype: Any) -> Any:
+def _walk(node: Any, teletype: Any) -> Any:
     """Headings and paragraphs in document order (tables and lists are walked through)."""
+    from odf.namespaces import TEXTNS
+
     for child in node.childNodes:
-        if child.qname == heading_cls().qname:
-            level = int(child.getAttribute("outlinelevel") or 1)
+        if child.qname == (TEXTNS, "h"):
+            level = int(child.attributes.get((TEXTNS, "outline-level")) or 1)
             yield level, teletype.extractText(child)
-        elif child.qname == para_cls().qname:
+        elif child.qname == (TEXTNS, "p"):
             yield 0, teletype.extractText(child)
         elif getattr(child, "childNodes", None):
-            yield from _walk(child, heading_cls, para_cls, teletype)
+            yield from _walk(child, teletype)

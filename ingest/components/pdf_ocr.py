@@ -49,9 +49,12 @@ class PdfOcrFallback:
             pages = (doc.content or "").split("\f")
             empty = [i for i, page in enumerate(pages) if len(page.strip()) < MIN_PAGE_CHARS]
             meta = dict(doc.meta)
-            if empty and self._available and meta.get("file_path"):
+            # Haystack's converter keeps only the file name in file_path: the service's absolute path is in
+            # source_path.
+            source = meta.get("source_path") or meta.get("file_path")
+            if empty and self._available and source:
                 for i in empty:
-                    pages[i] = self._ocr_page(Path(meta["file_path"]), i)
+                    pages[i] = self._ocr_page(Path(source), i)
                 meta["ocr_pages"] = [i + 1 for i in empty if len(pages[i].strip()) >= MIN_PAGE_CHARS]
                 empty = [i for i in empty if len(pages[i].strip()) < MIN_PAGE_CHARS]
             if empty:
@@ -64,7 +67,11 @@ class PdfOcrFallback:
         import pypdfium2
         import pytesseract
 
-        pdf = pypdfium2.PdfDocument(str(path))
+        try:
+            pdf = pypdfium2.PdfDocument(str(path))
+        except Exception as exc:
+            logger.warning("OCR could not open %s: %s", path, exc)
+            return ""
         try:
             image = pdf[index].render(scale=self.dpi / 72).to_pil()
             return str(pytesseract.image_to_string(image, lang=self.language))
