@@ -32,7 +32,7 @@ system-deps: ## OCR for scanned PDFs (tesseract + Italian); installs with apt-ge
 	@if command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx ita; then \
 		echo "tesseract (ita) presente"; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-ita >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-ita fonts-dejavu-core >/dev/null; \
 	else \
 		echo "ATTENZIONE: tesseract-ocr-ita non installato: i PDF scansionati saranno segnalati 'needs_ocr'"; \
 	fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from html import escape
 from typing import Any
@@ -57,7 +58,7 @@ def render_html(blocks: Sequence[Block], meta: dict[str, Any]) -> bytes:
     title = escape(str(meta.get("title", "")))
     section, href = SECTIONS.get(str(meta.get("doc_type")), ("Documenti", "/documenti/"))
     date = meta.get("date")
-    updated = f"{date.day} {_MONTHS[date.month - 1]} {date.year}" if hasattr(date, "month") else ""
+    updated = f"{date.day} {_MONTHS[date.month - 1]} {date.year}" if isinstance(date, dt.date) else str(date or "")
     current = ' aria-current="page"'
     menu = "\n".join(f'      <li><a href="{link}"{current if link == href else ""}>{name}</a></li>'
                      for name, link in [("Home", "/"), *SECTIONS.values(), ("Contatti", "/contatti/")])

@@ -81,8 +81,15 @@ def render_docx(blocks: Sequence[Block], meta: dict[str, Any]) -> bytes:
 
 
 def _odt_styles(doc: Any) -> dict[str, Any]:
-    from odf.style import (ListLevelProperties, ParagraphProperties, Style, TableCellProperties,
-                           TableColumnProperties, TableProperties, TextProperties)
+    from odf.style import (
+        ListLevelProperties,
+        ParagraphProperties,
+        Style,
+        TableCellProperties,
+        TableColumnProperties,
+        TableProperties,
+        TextProperties,
+    )
     from odf.text import ListLevelStyleBullet, ListLevelStyleNumber, ListStyle
 
     def add(style: Any, *props: Any, automatic: bool = False) -> Any:
@@ -136,6 +143,20 @@ def _odt_text(element: Any, text: str, styles: dict[str, Any], bold: bool = Fals
 
 def render_odt(blocks: Sequence[Block], meta: dict[str, Any]) -> bytes:
     """ODT with text:h outline levels, paragraphs, text:list and table:table."""
+    from odf.element import Element
+
+    # odfpy keeps the namespaces declared so far in one class-level dict and writes them all into every later
+    # document: start from an empty one so the bytes do not depend on what ran before, then put it back.
+    saved = dict(Element.namespaces)
+    Element.namespaces.clear()
+    try:
+        return _odt(blocks, meta)
+    finally:
+        Element.namespaces.clear()
+        Element.namespaces.update(saved)
+
+
+def _odt(blocks: Sequence[Block], meta: dict[str, Any]) -> bytes:
     from odf import dc
     from odf import meta as odf_meta
     from odf.opendocument import OpenDocumentText

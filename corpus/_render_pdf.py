@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import reportlab
+from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, column_weights, inline_runs
+from _render_scan import render_scan_page
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -19,8 +21,6 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, PageBreak, SimpleDocTemplate, TableStyle
 from reportlab.platypus import Paragraph as RLParagraph
 from reportlab.platypus import Table as RLTable
-
-from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, column_weights, inline_runs
 
 MARGIN = 2.2 * cm
 BODY_PT, LEADING_PT = 11.0, 15.0
@@ -116,7 +116,7 @@ def _story(blocks: Sequence[Block]) -> list[Flowable]:
     story = []
     for index, block in enumerate(blocks):
         parts = flowables(block, styles, width)
-        parts[-1]._block_index = index  # type: ignore[attr-defined]  # drawn whole => block done
+        parts[-1]._block_index = index  # drawn whole => block done
         story += parts
     return story
 
@@ -127,7 +127,7 @@ class _TrackingDoc(SimpleDocTemplate):
     def afterFlowable(self, flowable: Flowable) -> None:
         index = getattr(flowable, "_block_index", None)
         if index is not None:
-            self.block_pages[index] = self.page  # type: ignore[attr-defined]
+            self.block_pages[index] = self.page
 
 
 class _FullPageImage(Flowable):
@@ -166,9 +166,7 @@ def _doc(buffer: io.BytesIO, meta: dict[str, Any], cls: type[SimpleDocTemplate] 
 def render_pdf(blocks: Sequence[Block], meta: dict[str, Any], scan_page: int | None = None) -> bytes:
     """A4 PDF of the blocks; with `scan_page=2`, that page is an image of its text (no text layer)."""
     _register_fonts()
-    story = _story(blocks)
-    if scan_page is not None:
-        story = _with_scanned_page(blocks, meta, scan_page)
+    story = _story(blocks) if scan_page is None else _with_scanned_page(blocks, meta, scan_page)
     buffer = io.BytesIO()
     footer = _footer(scan_page)
     _doc(buffer, meta).build(story, onFirstPage=footer, onLaterPages=footer)
@@ -177,12 +175,10 @@ def render_pdf(blocks: Sequence[Block], meta: dict[str, Any], scan_page: int | N
 
 def _with_scanned_page(blocks: Sequence[Block], meta: dict[str, Any], scan_page: int) -> list[Flowable]:
     """Story whose page `scan_page` is a picture of the blocks that start there (whole blocks only)."""
-    from _render_scan import render_scan_page
-
     probe = _doc(io.BytesIO(), meta, _TrackingDoc)
-    probe.block_pages = {}  # type: ignore[attr-defined]
+    probe.block_pages = {}
     probe.build(_story(blocks))
-    pages: dict[int, int] = probe.block_pages  # type: ignore[attr-defined]
+    pages: dict[int, int] = probe.block_pages
     first = next((i for i in range(len(blocks)) if pages.get(i, scan_page) >= scan_page), len(blocks))
     first = min(first, max(len(blocks) - 1, 0))
     while first > 0 and isinstance(blocks[first - 1], Heading):  # no heading orphaned before the scan

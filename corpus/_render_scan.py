@@ -6,11 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, column_weights, inline_runs
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-
-from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, column_weights, inline_runs
 
 DPI = 200
 SCALE = DPI / 72  # pixels per PDF point
@@ -39,26 +38,35 @@ class _Typesetter:
     def font(self, face: str, points: float) -> ImageFont.FreeTypeFont:
         key = (face, round(points * SCALE))
         if key not in self.cache:
-            self.cache[key] = ImageFont.truetype(str(self.paths[face]), key[1])
+            # BASIC layout: no ligatures, and the same result whether or not Pillow has libraqm
+            self.cache[key] = ImageFont.truetype(str(self.paths[face]), key[1], layout_engine=ImageFont.Layout.BASIC)
         return self.cache[key]
 
     def lines(self, text: str, points: float, width: float, bold: bool = False, italic: bool = False
               ) -> list[list[tuple[float, str, ImageFont.FreeTypeFont]]]:
-        """Words placed on lines: (x offset, word, font)."""
-        words: list[tuple[str, ImageFont.FreeTypeFont]] = []
+        """Pieces of text placed on lines: (x offset, piece, font); a word may mix fonts ("**CER**:")."""
+        words: list[list[tuple[str, ImageFont.FreeTypeFont]]] = []
+        glued = False  # whether the next piece continues the last word (no space in between)
         for run in inline_runs(text, bold, italic):
             face = ("bold" if run.bold else "") + ("italic" if run.italic else "") or "regular"
             font = self.font(face, points)
-            words += [(w, font) for w in run.text.split()]
+            for n, piece in enumerate(run.text.split()):
+                if n == 0 and glued and words and not run.text[0].isspace():
+                    words[-1].append((piece, font))
+                else:
+                    words.append([(piece, font)])
+            glued = not run.text[-1].isspace()
         out: list[list[tuple[float, str, ImageFont.FreeTypeFont]]] = [[]]
-        x = 0.0
-        for word, font in words:
-            w, space = font.getlength(word), font.getlength(" ")
+        x, space = 0.0, self.font("regular", points).getlength(" ")
+        for word in words:
+            w = sum(font.getlength(piece) for piece, font in word)
             if out[-1] and x + w > width:
                 out.append([])
                 x = 0.0
-            out[-1].append((x, word, font))
-            x += w + space
+            for piece, font in word:
+                out[-1].append((x, piece, font))
+                x += font.getlength(piece)
+            x += space
         return out
 
     def text_box(self, box: _Box, text: str, x: float, y: float, width: float, points: float, leading: float,

@@ -165,15 +165,19 @@ def stale_outputs(planned: dict[Path, bytes], folders: Sequence[str], corpus_dir
             for path in sorted((corpus_dir / folder).iterdir()) if is_build_output(path) and path not in planned]
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(CORPUS_DIR.parent)) if path.is_relative_to(CORPUS_DIR.parent) else str(path)
+
+
 def differences(planned: dict[Path, bytes], stale: Sequence[Path]) -> list[str]:
     """What is missing, outdated or stale on disk, one line each."""
     lines = []
     for path, data in planned.items():
         if not path.exists():
-            lines.append(f"missing   {path}")
+            lines.append(f"missing   {_shown(path)}")
         elif path.read_bytes() != data:
-            lines.append(f"outdated  {path}")
-    return lines + [f"stale     {path}" for path in stale]
+            lines.append(f"outdated  {_shown(path)}")
+    return lines + [f"stale     {_shown(path)}" for path in stale]
 
 
 def build(check: bool = False, corpus_dir: Path = CORPUS_DIR, sources_dir: Path | None = None,

@@ -35,8 +35,11 @@ class HtmlConverter:
                     if el.find_parent(_BLOCKS):  # nested block: its text is in the parent already
                         continue
                     level = int(el.name[1]) if el.name[0] == "h" and el.name[1:].isdigit() else 0
-                    separator = " | " if el.name == "tr" else " "
-                    blocks.append((level, el.get_text(separator, strip=True)))
+                    if el.name == "tr":
+                        text = " | ".join(cell.get_text(" ", strip=True) for cell in el.find_all(["td", "th"]))
+                    else:  # inline tags join without spaces ("<b>CAM</b>: il" -> "CAM: il"); to_markdown folds spaces
+                        text = el.get_text()
+                    blocks.append((level, text))
                 meta = dict(source.meta)
                 if soup.title and soup.title.string and not meta.get("title"):
                     meta["html_title"] = soup.title.string.strip()

@@ -147,6 +147,6 @@ def _pdf_heading(line: str) -> re.Match[str] | None:
     words = line.split()
     if not 1 <= len(words) <= 10 or line[-1] in ".,;:!?-" or not (line[0].isupper() or line[0].isdigit()):
         return None
-    if line.replace(".", "").replace(" ", "").isdigit() or "|" in line:
-        return None
+    if line.replace(".", "").replace(" ", "").isdigit() or "|" in line or "€" in line or line[-1].isdigit():
+        return None  # page numbers, table rows and amounts are not headings
     return re.match(r"^()(.+)$", line)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_SPACES = re.compile(r"[ \t\u00a0]+")
+_SPACES = re.compile(r"\s+")
 
 
 def to_markdown(blocks: Iterable[tuple[int, str]]) -> str:
