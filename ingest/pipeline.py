@@ -21,7 +21,7 @@ from ingest.formats import MIME_BY_EXTENSION
 from kb.index.analysis import Bm25SparseEncoder
 from kb.index.embedders import DenseEmbedder
 
-PIPELINE_VERSION = "2"  # bump when chunking or analysis changes, so re-ingestion rewrites every document
+PIPELINE_VERSION = "3"  # bump when chunking or analysis changes, so re-ingestion rewrites every document
 PDF, DOCX, ODT, HTML, TEXT = (MIME_BY_EXTENSION[e] for e in (".pdf", ".docx", ".odt", ".html", ".txt"))
 
 

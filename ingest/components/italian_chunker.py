@@ -18,6 +18,8 @@ from kb.index.embedders import DenseEmbedder
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+_PAGE_FURNITURE = re.compile(  # "Pagina 3", "pag. 3 di 5", "- 3 -": footers, not content
+    r"^(?:(?:pagina|pag\.?|p\.)\s*\d+(?:\s*(?:di|/)\s*\d+)?|[-–—\s]*\d+[-–—\s]*)$", re.IGNORECASE)
 _WS = re.compile(r"\s+")
 SPECIAL_TOKENS = 2  # [CLS] and [SEP] are counted once per chunk, not once per sentence
 
@@ -65,7 +67,8 @@ class ItalianChunker:
         for page_no, page in enumerate((doc.content or "").split("\f"), start=1):
             page = _HYPHEN_BREAK.sub(r"\1\2", page)
             for block in re.split(r"\n\s*\n", page):
-                lines = [ln.strip() for ln in block.splitlines() if ln.strip()]
+                lines = [ln.strip() for ln in block.splitlines()
+                         if ln.strip() and not (paginated and _PAGE_FURNITURE.match(ln.strip()))]
                 paragraph: list[str] = []
                 for line in lines:
                     after_sentence = not paragraph or paragraph[-1][-1] in ".:;!?"

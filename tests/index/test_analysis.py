@@ -94,6 +94,22 @@ def test_bm25_weights_saturate_and_normalise_length() -> None:
     assert q_val == [1.0] and len(q_idx) == 1
 
 
+def test_consecutive_stems_are_phrase_features() -> None:
+    enc = Bm25SparseEncoder(bigram_weight=0.3)
+    q = dict(zip(*enc.encode_query("comunità energetica"), strict=True))
+    assert q[term_index("comun_energet")] == 0.3 and q[term_index("comun")] == 1.0
+    doc = dict(zip(*enc.encode_document("Le comunità energetiche del comune"), strict=True))
+    assert term_index("comun_energet") in doc
+    assert term_index("comun_energet") not in dict(zip(*enc.encode_document("energetica comunità"), strict=True))
+    plain = Bm25SparseEncoder(bigram_weight=0.0)
+    assert len(plain.encode_query("comunità energetica")[0]) == 2
+
+
+def test_question_words_are_not_search_terms() -> None:
+    analyzer = ItalianAnalyzer()
+    assert analyzer.terms("Quando e cosa ha deciso il consiglio?") == analyzer.terms("deciso consiglio")
+
+
 def test_bm25_rejects_bad_parameters() -> None:
     with pytest.raises(ValueError):
         Bm25SparseEncoder(b=1.5)

@@ -82,6 +82,7 @@ def test_multipage_pdf_keeps_page_numbers_and_sections(tmp_path: Path) -> None:
         assert holder["page_start"] <= page <= holder["page_end"]
         assert holder["section"] == section
     assert max(c["page_end"] for c in chunks) >= 3
+    assert not any("Pagina" in c["text"] for c in chunks), "page footers are not content"
     assert all(c["title"] == META["title"] and c["comune"] == "Valgrande" for c in chunks)
 
 
