@@ -37,8 +37,10 @@ system-deps: ## OCR for scanned PDFs (tesseract + Italian); installs with apt-ge
 		echo "ATTENZIONE: tesseract-ocr-ita non installato: i PDF scansionati saranno segnalati 'needs_ocr'"; \
 	fi
 
-index: install system-deps ## Index the sample corpus into KB_INDEX_PATH (default data/index)
-	$(KB) ingest corpus/
+CORPUS_DIRS := corpus/buone_pratiche corpus/progetti corpus/normativa corpus/bandi
+
+index: install system-deps ## Index the sample corpus (its four type folders) into KB_INDEX_PATH
+	$(KB) ingest $(CORPUS_DIRS)
 
 run: index ## Install, index corpus/ and run a sample search (the server comes with the search API)
 	$(KB) stats

@@ -30,6 +30,7 @@ from ingest.pipeline import PIPELINE_VERSION, TEXT, build_pipeline
 from kb.index.schema import DocumentMetadata, metadata_payload
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -105,6 +106,10 @@ class IngestService:
             return self._ingest(path, data, overrides, defaults)
         except IngestError as exc:
             return FileOutcome(str(path), "skipped", code=exc.code, message=exc.message)
+        except Exception as exc:  # a converter or library bug on one file must not stop the batch
+            logger.exception("Ingestion of %s failed", path)
+            return FileOutcome(str(path), "skipped", code="processing_error",
+                               message=f"errore durante l'elaborazione ({type(exc).__name__}): {exc}"[:500])
 
     def delete(self, doc_id: str) -> int:
         flt = models.Filter(must=[_eq("doc_id", doc_id)])

@@ -22,6 +22,7 @@ def tesseract_available(language: str = "ita") -> bool:
     if shutil.which("tesseract") is None:
         return False
     try:
+        import pypdfium2  # noqa: F401  (renders the page for tesseract)
         import pytesseract
 
         return language in pytesseract.get_languages(config="")

@@ -137,3 +137,19 @@ def test_default_doc_type_fills_only_what_is_missing(service: IngestService, doc
     assert report.summary()["indexed"] == 2
     types = {h.payload["doc_id"]: h.payload["doc_type"] for h in service.backend.scroll(None, 100)[0]}
     assert types == {"cer": "buona_pratica", "nota": "progetto"}
+
+
+def test_a_crash_inside_the_pipeline_skips_only_that_file(service: IngestService, docs: Path, monkeypatch) -> None:
+    from ingest.components.html_converter import HtmlConverter
+
+    def boom(self, sources):  # a library bug on one format
+        raise RuntimeError("guasto interno")
+
+    monkeypatch.setattr(HtmlConverter, "run", boom)
+    (docs / "buono.md").write_text(markdown(), encoding="utf-8")
+    (docs / "pagina.html").write_text("<html><body><p>Testo</p></body></html>", encoding="utf-8")
+    (docs / "pagina.html.meta.yaml").write_text("doc_type: progetto\n", encoding="utf-8")
+    report = service.ingest_paths([docs])
+    assert report.summary() == {"indexed": 1, "unchanged": 0, "duplicate": 0, "skipped": 1}
+    skipped = report.by_status("skipped")[0]
+    assert skipped.code == "processing_error" and "guasto interno" in (skipped.message or "")
