@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import os
+import subprocess
 import sys
 import tempfile
 from collections import defaultdict
@@ -205,6 +206,15 @@ def pool_metrics(dataset_dir: Path = DATASET_DIR, k: int = 10) -> dict[str, dict
 
 
 # -- pooling -----------------------------------------------------------------------------------------------
+def _git_commit() -> str | None:
+    """The commit the product code was at when pooling (provenance only; None outside a git checkout)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
 def pool(queries: Sequence[dict[str, Any]], sources: Path = SOURCES, depth: int = POOL_DEPTH,
          workdir: Path | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Index the sources into a temporary Qdrant Edge index with the product's code and pool every mode.
@@ -233,7 +243,7 @@ def pool(queries: Sequence[dict[str, Any]], sources: Path = SOURCES, depth: int 
                                     overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=False,
                                     write_batch_size=settings.write_batch_size)
             report = service.ingest_paths([sources / folder for folder in TYPE_FOLDERS])
-            indexed = {o.doc_id for o in report.by_status("indexed")}
+            indexed = {o.doc_id for o in report.by_status("indexed") if o.doc_id}
             if not report.ok or indexed != expected:
                 problems = [f"{o.source}: {o.code} {o.message}" for o in report.by_status("skipped")]
                 raise RuntimeError(f"indexing does not match corpus.jsonl: missing {sorted(expected - indexed)}, "
@@ -255,7 +265,8 @@ def pool(queries: Sequence[dict[str, Any]], sources: Path = SOURCES, depth: int 
                     "chunk_overlap_tokens": settings.chunk_overlap_tokens,
                     "lexical_weight": settings.lexical_weight, "candidates": settings.candidates,
                     "depth": depth, "modes": list(MODES), "backend": "edge", "documents": len(indexed),
-                    "chunks": sum(o.chunks for o in report.by_status("indexed")), "queries": len(rows)}
+                    "chunks": sum(o.chunks for o in report.by_status("indexed")), "queries": len(rows),
+                    "git_commit": _git_commit()}
         finally:
             backend.close()
     return rows, meta
