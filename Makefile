@@ -7,9 +7,14 @@ KB := $(VENV)/bin/kb
 export HAYSTACK_TELEMETRY_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
+# Evaluation data: SQuAD-it is read in place from the shared folder (never copied); EVAL_ARGS e.g. --max-queries 200
+SQUAD ?= ../shared/benchmarks/squad-it
+DOMAIN ?= evaluation/datasets/domain
+EVAL_OUT ?= results/eval
+EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps index run test lint corpus bench-ingest clean
+.PHONY: help install install-dev system-deps index run test lint corpus bench-ingest eval clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -58,6 +63,13 @@ corpus: install-dev ## Rebuild the corpus' PDF/DOCX/ODT/HTML files from corpus/_
 
 bench-ingest: install-dev ## Ingestion throughput: pipeline vs bare encoder (writes results/bench/ingest.json)
 	$(PY) benchmarks/bench_ingest.py --out results/bench/ingest.json
+
+eval: install ## Retrieval quality on SQuAD-it and the domain set (dev, test) vs bm25s, then the report
+	$(KB) eval --dataset $(SQUAD) --split test --out $(EVAL_OUT)/squad-it.json $(EVAL_ARGS)
+	$(KB) eval --dataset $(DOMAIN) --split dev --out $(EVAL_OUT)/domain-dev.json $(EVAL_ARGS)
+	$(KB) eval --dataset $(DOMAIN) --split test --out $(EVAL_OUT)/domain-test.json $(EVAL_ARGS)
+	$(KB) eval report --results $(EVAL_OUT)/squad-it.json --results $(EVAL_OUT)/domain-dev.json \
+		--results $(EVAL_OUT)/domain-test.json --out $(EVAL_OUT)
 
 clean: ## Remove the local index and caches (not the venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache

@@ -9,10 +9,12 @@ from typing import Annotated, Any
 
 import typer
 
+from evaluation.cli import eval_app
 from kb.settings import Settings, get_settings
 
 app = typer.Typer(help="Base di conoscenza dei comuni sostenibili: indicizzazione e ricerca.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(eval_app, name="eval")
 
 
 def _fail(message: str, code: int = 2) -> None:

@@ -1,0 +1,119 @@
+"""`kb eval`: evaluate retrieval on a BEIR data set, then `kb eval report` and `kb eval failures` on the results.
+
+A sub-app of the `kb` command line so that evaluation runs with the same settings (`KB_*`) as the product.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from evaluation.metrics import METRICS
+
+eval_app = typer.Typer(help="Valutazione della qualità del recupero su dati in formato BEIR.",
+                       add_completion=False, pretty_exceptions_enable=False)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.secho(f"Errore: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _split_list(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _table(results: dict[str, Any]) -> str:
+    rows = {**results["modes"], **{f"{k} (baseline)": v for k, v in results["baselines"].items()}}
+    lines = ["sistema".ljust(18) + "".join(m.rjust(11) for m in METRICS)]
+    lines += [name.ljust(18) + "".join(f"{row[m]:11.3f}" for m in METRICS) for name, row in rows.items()]
+    return "\n".join(lines)
+
+
+@eval_app.callback(invoke_without_command=True)
+def evaluate(
+    ctx: typer.Context,
+    dataset: Annotated[Path | None, typer.Option(help="Cartella in formato BEIR (corpus.jsonl, queries.jsonl, "
+                                                      "qrels/)")] = None,
+    split: Annotated[str, typer.Option(help="File qrels/<split>.tsv da usare")] = "test",
+    modes: Annotated[str, typer.Option(help="Modalità separate da virgole")] = "lexical,semantic,hybrid",
+    doc_type: Annotated[str, typer.Option(help="Tipo per i documenti senza doc_type nei metadati")] = "buona_pratica",
+    max_queries: Annotated[int | None, typer.Option(min=1, help="Solo le prime N query (prova veloce)")] = None,
+    out: Annotated[Path | None, typer.Option(help="JSON dei risultati (default results/eval/<dataset>-<split>"
+                                                  ".json)")] = None,
+) -> None:
+    """Indicizza il corpus in un indice temporaneo, esegue le query in ogni modalità e calcola le metriche."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if dataset is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(2)
+    from pydantic import ValidationError
+
+    from evaluation.run import evaluate_dataset
+    from kb.index.schema import DocumentMetadata
+    from kb.settings import get_settings
+    from search_api.searcher import Mode
+
+    chosen = _split_list(modes)
+    wrong = [m for m in chosen if m not in Mode.__members__]
+    if wrong or not chosen:
+        _fail(f"modalità non valide {wrong}: scegliere tra {', '.join(Mode.__members__)}")
+    try:
+        DocumentMetadata.model_validate({"doc_type": doc_type})
+    except ValidationError:
+        _fail(f"--doc-type {doc_type!r} non valido")
+    if not dataset.is_dir():
+        _fail(f"{dataset} non è una cartella")
+    target = out or Path("results/eval") / f"{dataset.resolve().name}-{split}.json"
+    try:
+        results = evaluate_dataset(dataset, target, get_settings(), split=split, modes=chosen, doc_type=doc_type,
+                                   max_queries=max_queries)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(_table(results))
+    typer.echo(f"Risultati: {target}")
+
+
+@eval_app.command()
+def report(
+    results: Annotated[list[Path], typer.Option(help="File JSON dei risultati o cartelle che li contengono "
+                                                     "(ripetibile)")],
+    out: Annotated[Path, typer.Option(help="Cartella del rapporto")] = Path("results/eval"),
+) -> None:
+    """Tabella Markdown e grafici PNG (nDCG@10, MRR@10, recall@k) dai risultati salvati."""
+    from evaluation.report import write_report
+
+    try:
+        written = write_report(results, out)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+    for path in written:
+        typer.echo(f"Scritto {path}")
+
+
+@eval_app.command()
+def failures(
+    results: Annotated[Path, typer.Option(help="File JSON dei risultati")],
+    mode: Annotated[str, typer.Option(help="Modalità o baseline, separate da virgole, oppure 'all'")] = "hybrid",
+    n: Annotated[int, typer.Option(min=1, help="Quante query per modalità")] = 20,
+    dataset: Annotated[Path | None, typer.Option(help="Cartella del dataset, se spostata")] = None,
+) -> None:
+    """Le query peggiori (nDCG@10 e RR più bassi) con i documenti rilevanti e i primi 5 trovati."""
+    from evaluation.failures import write_failures
+
+    try:
+        data = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"{results}: risultati non leggibili ({exc})")
+    if "modes" not in data:
+        _fail(f"{results} non è un file di risultati di `kb eval`")
+    try:
+        path, text = write_failures(results, None if mode == "all" else _split_list(mode), n, dataset)
+    except (FileNotFoundError, ValueError) as exc:
+        _fail(str(exc))
+    typer.echo(text)
+    typer.echo(f"Scritto {path}")
