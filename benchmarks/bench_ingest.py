@@ -23,7 +23,8 @@ from kb.settings import get_settings
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--docs", type=Path, default=Path("corpus"))
+    parser.add_argument("--docs", type=Path, nargs="+",
+                        default=[Path("corpus") / d for d in ("buone_pratiche", "progetti", "normativa", "bandi")])
     parser.add_argument("--out", type=Path, default=Path("results/bench/ingest.json"))
     parser.add_argument("--repeat", type=int, default=2, help="encoder runs (best kept, as for the pipeline)")
     args = parser.parse_args()
@@ -42,7 +43,7 @@ def main() -> None:
                                     overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled)
             service.warm_up()
             start = time.perf_counter()
-            report = service.ingest_paths([args.docs])
+            report = service.ingest_paths(args.docs)
             elapsed = time.perf_counter() - start
             chunks = [h.payload for h in backend.scroll(None, 1_000_000)[0]]
             backend.close()

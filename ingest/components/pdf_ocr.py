@@ -7,8 +7,11 @@ rendered (pypdfium2) and read by tesseract (`ita`). Without tesseract the page n
 
 from __future__ import annotations
 
+import io
 import logging
+import os
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +21,19 @@ logger = logging.getLogger(__name__)
 MIN_PAGE_CHARS = 25
 
 
+# One OpenMP thread per tesseract process: on 2 cores its default threading is ~6x slower (8.8 s -> 1.4 s a page).
+_TESSERACT_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+
 def tesseract_available(language: str = "ita") -> bool:
     if shutil.which("tesseract") is None:
         return False
     try:
         import pypdfium2  # noqa: F401  (renders the page for tesseract)
-        import pytesseract
 
-        return language in pytesseract.get_languages(config="")
+        listed = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30,
+                                env=_TESSERACT_ENV)
+        return language in listed.stdout.split()
     except Exception:
         return False
 
@@ -66,7 +74,6 @@ class PdfOcrFallback:
 
     def _ocr_page(self, path: Path, index: int) -> str:
         import pypdfium2
-        import pytesseract
 
         try:
             pdf = pypdfium2.PdfDocument(str(path))
@@ -75,7 +82,11 @@ class PdfOcrFallback:
             return ""
         try:
             image = pdf[index].render(scale=self.dpi / 72).to_pil()
-            return str(pytesseract.image_to_string(image, lang=self.language))
+            png = io.BytesIO()
+            image.save(png, format="PNG")
+            result = subprocess.run(["tesseract", "stdin", "stdout", "-l", self.language], input=png.getvalue(),
+                                    capture_output=True, timeout=120, env=_TESSERACT_ENV, check=True)
+            return result.stdout.decode("utf-8", "replace")
         except Exception as exc:
             logger.warning("OCR failed on page %d of %s: %s", index + 1, path, exc)
             return ""
