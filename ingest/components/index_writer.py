@@ -24,12 +24,12 @@ class IndexWriter:
             raise ValueError("batch_size deve essere >= 1")
         self.backend, self.batch_size = backend, batch_size
 
-    @component.output_types(documents_written=int, doc_ids=list[str])
+    @component.output_types(documents_written=int, written_per_doc=dict[str, int])
     def run(self, documents: list[Document]) -> dict[str, Any]:
         by_doc: dict[str, list[Document]] = defaultdict(list)
         for doc in documents:
             by_doc[str(doc.meta["doc_id"])].append(doc)
-        written = 0
+        per_doc: dict[str, int] = {}
         for doc_id, chunks in by_doc.items():
             version = str(chunks[0].meta["version"])
             points = [_to_point(doc_id, version, chunk) for chunk in chunks]
@@ -40,8 +40,8 @@ class IndexWriter:
                     must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))],
                     must_not=[models.FieldCondition(key="version", match=models.MatchValue(value=version))],
                 ))
-            written += len(points)
-        return {"documents_written": written, "doc_ids": list(by_doc)}
+            per_doc[doc_id] = len(points)
+        return {"documents_written": sum(per_doc.values()), "written_per_doc": per_doc}
 
 
 def _to_point(doc_id: str, version: str, chunk: Document) -> ChunkPoint:

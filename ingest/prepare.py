@@ -1,0 +1,134 @@
+"""Per-file checks before the pipeline: size, type, encoding, PDF sanity, metadata, identity and version.
+
+Everything here is cheap and file-local, so a bad file is refused with a precise reason before any model work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from haystack.dataclasses import ByteStream
+
+from ingest.errors import IngestError
+from ingest.formats import mime_type
+from ingest.metadata import resolve_metadata, split_front_matter
+from ingest.pipeline import PIPELINE_VERSION, TEXT
+from kb.index.schema import DocumentMetadata, metadata_payload
+
+MAX_FILE_BYTES = 100 * 1024 * 1024
+
+
+@dataclass
+class PreparedFile:
+    """A file that passed the checks: what the pipeline needs, and what the report will say about it."""
+
+    path: Path
+    data: bytes
+    meta: DocumentMetadata
+    body: bytes
+    mime: str
+    content_hash: str
+
+    @property
+    def source(self) -> str:
+        return str(self.path)
+
+    def stream(self, doc_id: str, model_name: str) -> ByteStream:
+        payload = metadata_payload(self.meta)
+        payload.update(doc_id=doc_id, version=self.version(model_name), content_hash=self.content_hash,
+                       source=self.path.name, file_type=self.path.suffix.lower().lstrip("."),
+                       ingested_at=datetime.now(UTC).isoformat(), file_path=str(self.path),
+                       source_path=str(self.path.resolve()))
+        payload["title"] = (self.meta.title or _title_from(self.body, self.mime)
+                            or self.path.stem.replace("-", " ").replace("_", " "))
+        plain_text = self.mime.startswith("text/") and self.mime != "text/html"
+        return ByteStream(self.body, meta=payload, mime_type=TEXT if plain_text else self.mime)
+
+    def version(self, model_name: str) -> str:
+        """Changes when the bytes, the metadata, the pipeline or the model change: then the file is re-indexed."""
+        material = json.dumps([self.content_hash, self.meta.model_dump(mode="json"), PIPELINE_VERSION, model_name],
+                              sort_keys=True)
+        return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+def prepare(path: Path, data: bytes, overrides: dict[str, Any] | None,
+            defaults: dict[str, Any] | None) -> PreparedFile:
+    source = str(path)
+    if len(data) > MAX_FILE_BYTES:
+        raise IngestError("too_large", f"file troppo grande (oltre {MAX_FILE_BYTES // 2**20} MB)", source)
+    mime = mime_type(path, data)
+    front_matter: dict[str, Any] = {}
+    body = data
+    if mime.startswith("text/"):
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise IngestError("bad_encoding", "il testo non è in UTF-8: salvarlo come UTF-8", source) from exc
+        if mime in ("text/markdown", "text/plain"):
+            front_matter, body = split_front_matter(data, source)
+    if mime == "application/pdf":
+        check_pdf(data, source)
+    meta = resolve_metadata(path, front_matter, overrides, defaults)
+    return PreparedFile(path, data, meta, body, mime, hashlib.sha256(data).hexdigest())
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:100] or "documento"
+
+
+def _title_from(body: bytes, mime: str) -> str | None:
+    if mime not in ("text/markdown", "text/plain"):
+        return None
+    for line in body.decode("utf-8", "replace").splitlines()[:40]:
+        if line.startswith("# "):
+            return line[2:].strip()
+    return None
+
+
+def check_pdf(data: bytes, source: str) -> None:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError("pdf_encrypted", "il PDF è protetto da password: caricare una copia senza protezione",
+                              source)
+        if len(reader.pages) == 0:
+            raise IngestError("empty_file", "il PDF non ha pagine", source)
+    except IngestError:
+        raise
+    except Exception as exc:
+        raise IngestError("corrupt_file", f"PDF danneggiato o troncato ({exc})", source) from exc
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def captured_converter_warnings() -> Iterator[list[str]]:
+    """Haystack's converters log and skip a bad file: keep what they said, to report it."""
+    handler = _ListHandler()
+    logger = logging.getLogger("haystack.components.converters")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
