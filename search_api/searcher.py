@@ -20,6 +20,8 @@ from kb.index.embedders import DenseEmbedder
 from kb.index.schema import DENSE_VECTOR, SPARSE_VECTOR
 from kb.index.synonyms import SynonymExpander
 
+GROUPING_FIELDS = ("doc_id", "ingested_at")
+
 
 class Mode(StrEnum):
     hybrid = "hybrid"
@@ -52,28 +54,40 @@ class Searcher:
         self.expander = expander or SynonymExpander()
         self.lexical_weight, self.candidates = lexical_weight, candidates
 
-    def lexical(self, query: str, flt: models.Filter | None, limit: int) -> list[Hit]:
+    def lexical(self, query: str, flt: models.Filter | None, limit: int,
+                payload: bool | list[str] = True) -> list[Hit]:
         indices, values = self.encoder.encode_query(self.expander.expand(query))
-        return self.backend.query(SPARSE_VECTOR, SparseVec(indices, values), flt, limit)
+        return self.backend.query(SPARSE_VECTOR, SparseVec(indices, values), flt, limit, payload)
 
-    def semantic(self, query: str, flt: models.Filter | None, limit: int) -> list[Hit]:
-        return self.backend.query(DENSE_VECTOR, self.embedder.embed_query(query), flt, limit)
+    def semantic(self, query: str, flt: models.Filter | None, limit: int,
+                 payload: bool | list[str] = True) -> list[Hit]:
+        return self.backend.query(DENSE_VECTOR, self.embedder.embed_query(query), flt, limit, payload)
 
     def search_chunks(self, query: str, mode: Mode = Mode.hybrid, flt: models.Filter | None = None,
-                      limit: int = 10) -> list[Hit]:
+                      limit: int = 10, payload: bool | list[str] = True) -> list[Hit]:
         if mode is Mode.lexical:
-            return self.lexical(query, flt, limit)
+            return self.lexical(query, flt, limit, payload)
         if mode is Mode.semantic:
-            return self.semantic(query, flt, limit)
+            return self.semantic(query, flt, limit, payload)
         depth = max(self.candidates, limit)
-        return fuse(self.lexical(query, flt, depth), self.semantic(query, flt, depth), self.lexical_weight)[:limit]
+        return fuse(self.lexical(query, flt, depth, payload), self.semantic(query, flt, depth, payload),
+                    self.lexical_weight)[:limit]
 
     def search_documents(self, query: str, mode: Mode = Mode.hybrid, flt: models.Filter | None = None,
                          limit: int = 10, offset: int = 0, chunks_per_doc: int = 3) -> list[DocumentHit]:
-        """Best chunks grouped by document, documents ranked by their best chunk."""
+        """Best chunks grouped by document, documents ranked by their best chunk.
+
+        Candidates carry only the fields grouping needs; full payloads are fetched for the chunks shown.
+        """
         depth = max(self.candidates, (offset + limit) * 5)
-        grouped = group_by_document(self.search_chunks(query, mode, flt, depth), chunks_per_doc)
-        return grouped[offset:offset + limit]
+        hits = self.search_chunks(query, mode, flt, depth, payload=list(GROUPING_FIELDS))
+        page = group_by_document(hits, chunks_per_doc)[offset:offset + limit]
+        full = {h.id: h.payload for h in self.backend.retrieve([c.id for d in page for c in d.chunks])}
+        for doc in page:
+            for chunk in doc.chunks:
+                chunk.payload = full.get(chunk.id, chunk.payload)
+            doc.payload = doc.chunks[0].payload
+        return page
 
 
 def _normalise(hits: list[Hit]) -> dict[str, float]:

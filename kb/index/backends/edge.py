@@ -134,13 +134,13 @@ class EdgeBackend:
 
     # -- reads -----------------------------------------------------------------------------------------------
     def query(self, using: str, vector: list[float] | SparseVec, flt: models.Filter | None,
-              limit: int) -> list[Hit]:
+              limit: int, with_payload: bool | list[str] = True) -> list[Hit]:
         query_vector: Any = qe.SparseVector(vector.indices, vector.values) if isinstance(vector, SparseVec) \
             else list(vector)
         if isinstance(vector, SparseVec) and not vector.indices:
             return []
         request = qe.QueryRequest(limit=limit, query=qe.Query.Nearest(query_vector, using=using),
-                                  filter=to_edge_filter(flt), with_payload=True)
+                                  filter=to_edge_filter(flt), with_payload=with_payload)
         with self._lock:
             points = self.shard.query(request)
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]

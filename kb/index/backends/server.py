@@ -100,7 +100,7 @@ class ServerBackend:
         self.client.set_payload(self.collection, payload, points=list(ids), wait=True)
 
     def query(self, using: str, vector: list[float] | SparseVec, flt: models.Filter | None,
-              limit: int) -> list[Hit]:
+              limit: int, with_payload: bool | list[str] = True) -> list[Hit]:
         if isinstance(vector, SparseVec):
             if not vector.indices:
                 return []
@@ -108,7 +108,7 @@ class ServerBackend:
         else:
             query = list(vector)
         response = self.client.query_points(self.collection, query=query, using=using, query_filter=flt,
-                                            limit=limit, with_payload=True)
+                                            limit=limit, with_payload=with_payload)
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
 
     def retrieve(self, ids: list[str], with_dense: bool = False) -> list[Hit]:
