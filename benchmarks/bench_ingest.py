@@ -39,8 +39,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             backend = EdgeBackend(Path(tmp) / "index", settings.model)
             backend.ensure_collection(embedder.dimension)
-            service = IngestService(backend, embedder, max_tokens=settings.chunk_max_tokens,
-                                    overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled)
+            service = IngestService.from_settings(backend, embedder, settings)
             service.warm_up()
             start = time.perf_counter()
             report = service.ingest_paths(args.docs)

@@ -239,9 +239,7 @@ def pool(queries: Sequence[dict[str, Any]], sources: Path = SOURCES, depth: int 
         backend = EdgeBackend(Path(tmp) / "index", embedder.name)
         backend.ensure_collection(embedder.dimension)
         try:
-            service = IngestService(backend, embedder, max_tokens=settings.chunk_max_tokens,
-                                    overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=False,
-                                    write_batch_size=settings.write_batch_size)
+            service = IngestService.from_settings(backend, embedder, settings, ocr_enabled=False)
             report = service.ingest_paths([sources / folder for folder in TYPE_FOLDERS])
             indexed = {o.doc_id for o in report.by_status("indexed") if o.doc_id}
             if not report.ok or indexed != expected:

@@ -116,9 +116,7 @@ def index_corpus(dataset: BeirDataset, embedder: Any, settings: Any, work_dir: P
     embedder.warm_up()
     backend = EdgeBackend(work_dir / "index", getattr(embedder, "name", settings.model))
     backend.ensure_collection(embedder.dimension)
-    service = IngestService(backend, embedder, files_path=None, max_tokens=settings.chunk_max_tokens,
-                            overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=False,
-                            write_batch_size=settings.write_batch_size)
+    service = IngestService.from_settings(backend, embedder, settings, ocr_enabled=False)
     service.warm_up()
     start = time.perf_counter()
     report = service.ingest_paths([docs], defaults={"doc_type": doc_type}, progress=_progress(quiet))

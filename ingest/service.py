@@ -84,6 +84,15 @@ class IngestService:
                                        ocr_enabled=ocr_enabled, ocr_language=ocr_language,
                                        write_batch_size=write_batch_size)
 
+    @classmethod
+    def from_settings(cls, backend: Any, embedder: Any, settings: Any, *, files_path: Path | None = None,
+                      ocr_enabled: bool | None = None) -> IngestService:
+        """The service as configured by `Settings` (chunk sizes, OCR, batch sizes); callers choose what to keep."""
+        return cls(backend, embedder, files_path=files_path, max_tokens=settings.chunk_max_tokens,
+                   overlap_tokens=settings.chunk_overlap_tokens,
+                   ocr_enabled=settings.ocr_enabled if ocr_enabled is None else ocr_enabled,
+                   ocr_language=settings.ocr_language, write_batch_size=settings.write_batch_size)
+
     def warm_up(self) -> None:
         self.pipeline.warm_up()
 

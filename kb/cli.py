@@ -65,9 +65,7 @@ def ingest(
     settings = get_settings()
     backend, embedder = _open(settings, create=True)
     overrides = _parse_meta(meta or [])
-    service = IngestService(backend, embedder, files_path=settings.files_path, max_tokens=settings.chunk_max_tokens,
-                            overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled,
-                            ocr_language=settings.ocr_language, write_batch_size=settings.write_batch_size)
+    service = IngestService.from_settings(backend, embedder, settings, files_path=settings.files_path)
     service.warm_up()
     report = service.ingest_paths(paths, overrides or None,
                                   progress=lambda it: tqdm(list(it), desc="Indicizzazione", unit="file",

@@ -12,6 +12,8 @@ from typing import Any, Protocol
 
 from qdrant_client import models
 
+from kb.index.schema import DENSE_VECTOR
+
 
 class IndexUnavailableError(RuntimeError):
     """The index cannot be opened or reached (held by another process, server down...)."""
@@ -37,6 +39,14 @@ class Hit:
     score: float
     payload: dict[str, Any] = field(default_factory=dict)
     dense: list[float] | None = None
+
+
+def record_hit(record: Any, with_dense: bool) -> Hit:
+    """A stored record (Edge or qdrant-client, same shape) as a Hit; score 1.0 as records are not ranked."""
+    dense = None
+    if with_dense and isinstance(record.vector, dict):
+        dense = record.vector.get(DENSE_VECTOR)
+    return Hit(str(record.id), 1.0, dict(record.payload or {}), list(dense) if dense is not None else None)
 
 
 class IndexBackend(Protocol):
@@ -65,8 +75,6 @@ class IndexBackend(Protocol):
     def facet(self, key: str, flt: models.Filter | None, limit: int) -> list[tuple[Any, int]]: ...
 
     def atomic(self) -> AbstractContextManager[None]: ...
-
-    def set_payload(self, ids: list[str], payload: dict[str, Any]) -> None: ...
 
     def flush(self) -> None: ...
 

@@ -16,7 +16,7 @@ from typing import Any
 import qdrant_edge as qe
 from qdrant_client import models
 
-from kb.index.backends.base import ChunkPoint, Hit, IndexUnavailableError, SparseVec
+from kb.index.backends.base import ChunkPoint, Hit, IndexUnavailableError, SparseVec, record_hit
 from kb.index.backends.edge_filters import to_edge_filter
 from kb.index.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
 
@@ -128,10 +128,6 @@ class EdgeBackend:
         with self._lock:
             self.shard.update(qe.UpdateOperation.delete_points_by_filter(edge_filter))
 
-    def set_payload(self, ids: list[str], payload: dict[str, Any]) -> None:
-        with self._lock:
-            self.shard.update(qe.UpdateOperation.set_payload(list(ids), payload))
-
     # -- reads -----------------------------------------------------------------------------------------------
     def query(self, using: str, vector: list[float] | SparseVec, flt: models.Filter | None,
               limit: int, with_payload: bool | list[str] = True) -> list[Hit]:
@@ -151,7 +147,7 @@ class EdgeBackend:
         with self._lock:
             records = self.shard.retrieve(list(ids), with_payload=True,
                                           with_vector=[DENSE_VECTOR] if with_dense else False)
-        return [_record_hit(r, with_dense) for r in records]
+        return [record_hit(r, with_dense) for r in records]
 
     def scroll(self, flt: models.Filter | None, limit: int, offset: str | None = None,
                with_dense: bool = False) -> tuple[list[Hit], str | None]:
@@ -159,7 +155,7 @@ class EdgeBackend:
                                    with_vector=[DENSE_VECTOR] if with_dense else False)
         with self._lock:
             records, next_offset = self.shard.scroll(request)
-        return [_record_hit(r, with_dense) for r in records], (str(next_offset) if next_offset else None)
+        return [record_hit(r, with_dense) for r in records], (str(next_offset) if next_offset else None)
 
     def count(self, flt: models.Filter | None = None) -> int:
         with self._lock:
@@ -178,10 +174,3 @@ def _edge_vectors(point: ChunkPoint) -> dict[str, Any]:
     if point.sparse is not None:
         vectors[SPARSE_VECTOR] = qe.SparseVector(point.sparse.indices, point.sparse.values)
     return vectors
-
-
-def _record_hit(record: Any, with_dense: bool) -> Hit:
-    dense = None
-    if with_dense and isinstance(record.vector, dict):
-        dense = record.vector.get(DENSE_VECTOR)
-    return Hit(str(record.id), 1.0, dict(record.payload or {}), list(dense) if dense is not None else None)

@@ -9,7 +9,7 @@ from typing import Any
 
 from qdrant_client import QdrantClient, models
 
-from kb.index.backends.base import ChunkPoint, Hit, IndexUnavailableError, SparseVec
+from kb.index.backends.base import ChunkPoint, Hit, IndexUnavailableError, SparseVec, record_hit
 from kb.index.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
 
 _SERVER_INDEX_TYPES = {
@@ -96,9 +96,6 @@ class ServerBackend:
     def delete_where(self, flt: models.Filter) -> None:
         self.client.delete(self.collection, models.FilterSelector(filter=flt), wait=True)
 
-    def set_payload(self, ids: list[str], payload: dict[str, Any]) -> None:
-        self.client.set_payload(self.collection, payload, points=list(ids), wait=True)
-
     def query(self, using: str, vector: list[float] | SparseVec, flt: models.Filter | None,
               limit: int, with_payload: bool | list[str] = True) -> list[Hit]:
         if isinstance(vector, SparseVec):
@@ -116,14 +113,14 @@ class ServerBackend:
             return []
         records = self.client.retrieve(self.collection, list(ids), with_payload=True,
                                        with_vectors=[DENSE_VECTOR] if with_dense else False)
-        return [_record_hit(r, with_dense) for r in records]
+        return [record_hit(r, with_dense) for r in records]
 
     def scroll(self, flt: models.Filter | None, limit: int, offset: str | None = None,
                with_dense: bool = False) -> tuple[list[Hit], str | None]:
         records, next_offset = self.client.scroll(self.collection, scroll_filter=flt, limit=limit, offset=offset,
                                                   with_payload=True,
                                                   with_vectors=[DENSE_VECTOR] if with_dense else False)
-        return [_record_hit(r, with_dense) for r in records], (str(next_offset) if next_offset else None)
+        return [record_hit(r, with_dense) for r in records], (str(next_offset) if next_offset else None)
 
     def count(self, flt: models.Filter | None = None) -> int:
         return int(self.client.count(self.collection, count_filter=flt, exact=True).count)
@@ -140,10 +137,3 @@ def _server_vectors(point: ChunkPoint) -> dict[str, Any]:
     if point.sparse is not None:
         vectors[SPARSE_VECTOR] = models.SparseVector(indices=point.sparse.indices, values=point.sparse.values)
     return vectors
-
-
-def _record_hit(record: Any, with_dense: bool) -> Hit:
-    dense = None
-    if with_dense and isinstance(record.vector, dict):
-        dense = record.vector.get(DENSE_VECTOR)
-    return Hit(str(record.id), 1.0, dict(record.payload or {}), list(dense) if dense is not None else None)
