@@ -25,9 +25,8 @@ PIPELINE_VERSION = "3"  # bump when chunking or analysis changes, so re-ingestio
 PDF, DOCX, ODT, HTML, TEXT = (MIME_BY_EXTENSION[e] for e in (".pdf", ".docx", ".odt", ".html", ".txt"))
 
 
-def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0, overlap_tokens: int = 40,
-                   ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256) -> Pipeline:
-    pipe = Pipeline()
+def add_converters(pipe: Pipeline, *, ocr_enabled: bool = True, ocr_language: str = "ita") -> str:
+    """Route by type and convert (with OCR for scanned PDFs); returns the socket the documents leave from."""
     pipe.add_component("router", FileTypeRouter(mime_types=[PDF, DOCX, ODT, HTML, TEXT]))
     pipe.add_component("pdf", PyPDFToDocument())
     pipe.add_component("ocr", PdfOcrFallback(enabled=ocr_enabled, language=ocr_language))
@@ -36,11 +35,6 @@ def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0
     pipe.add_component("html", HtmlConverter())
     pipe.add_component("text", TextFileToDocument(encoding="utf-8"))
     pipe.add_component("joiner", DocumentJoiner())
-    pipe.add_component("chunker", ItalianChunker(embedder, max_tokens=max_tokens, overlap_tokens=overlap_tokens))
-    pipe.add_component("sparse", ItalianSparseEmbedder(Bm25SparseEncoder()))
-    pipe.add_component("dense", ChunkDenseEmbedder(embedder))
-    pipe.add_component("writer", IndexWriter(backend, batch_size=write_batch_size))
-
     pipe.connect(f"router.{PDF}", "pdf.sources")
     pipe.connect("pdf.documents", "ocr.documents")
     pipe.connect("ocr.documents", "joiner.documents")
@@ -52,7 +46,25 @@ def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0
     pipe.connect("html.documents", "joiner.documents")
     pipe.connect(f"router.{TEXT}", "text.sources")
     pipe.connect("text.documents", "joiner.documents")
-    pipe.connect("joiner.documents", "chunker.documents")
+    return "joiner.documents"
+
+
+def build_conversion_pipeline(*, ocr_enabled: bool = True, ocr_language: str = "ita") -> Pipeline:
+    """Files -> documents with text and page breaks, nothing indexed (e.g. a project to compare with the base)."""
+    pipe = Pipeline()
+    add_converters(pipe, ocr_enabled=ocr_enabled, ocr_language=ocr_language)
+    return pipe
+
+
+def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0, overlap_tokens: int = 40,
+                   ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256) -> Pipeline:
+    pipe = Pipeline()
+    converted = add_converters(pipe, ocr_enabled=ocr_enabled, ocr_language=ocr_language)
+    pipe.add_component("chunker", ItalianChunker(embedder, max_tokens=max_tokens, overlap_tokens=overlap_tokens))
+    pipe.add_component("sparse", ItalianSparseEmbedder(Bm25SparseEncoder()))
+    pipe.add_component("dense", ChunkDenseEmbedder(embedder))
+    pipe.add_component("writer", IndexWriter(backend, batch_size=write_batch_size))
+    pipe.connect(converted, "chunker.documents")
     pipe.connect("chunker.documents", "sparse.documents")
     pipe.connect("sparse.documents", "dense.documents")
     pipe.connect("dense.documents", "writer.documents")

@@ -165,3 +165,20 @@ def search(
         pages = f", p. {'-'.join(map(str, hit.pages))}" if hit.pages else ""
         typer.echo(f"{rank}. {row['title']} [{row['doc_type']}] ({row['source']}{pages})  {row['score']:.3f}")
         typer.echo(f"   {str(row['text'])[:200]}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Indirizzo (predefinito KB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(min=1, max=65535, help="Porta (predefinita KB_PORT)")] = None,
+) -> None:
+    """Avvia l'API di ricerca e l'interfaccia web (modello e indice caricati una volta sola)."""
+    import uvicorn
+
+    from search_api.app import create_app
+    from search_api.observability import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
+                log_config=None, access_log=False)

@@ -51,10 +51,18 @@ class Settings(BaseSettings):
     # Retrieval
     lexical_weight: float = Field(default=0.85, ge=0.0, le=1.0, description="tuned on the domain dev split")
     candidates: int = Field(default=100, ge=10, le=1000)
+    # "Comuni come il mio": boost = 1 + size_weight * size similarity + area_weight * area similarity
+    context_size_weight: float = Field(default=0.3, ge=0.0, le=2.0)
+    context_area_weight: float = Field(default=0.2, ge=0.0, le=2.0)
     # Service
     api_key: str = ""
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    cors_origins: list[str] = Field(default_factory=list, description='JSON list, e.g. ["https://portale.it"]')
+    max_upload_mb: int = Field(default=50, ge=1, le=1024)
+    uploads_path: Path = Path("data/uploads")
+    log_level: str = "INFO"
+    log_json: bool = True
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

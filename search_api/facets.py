@@ -1,0 +1,76 @@
+"""Facet counts over the result set: how many matching documents carry each value of each filterable field.
+
+The result set is the list of documents the search returns over all its pages (query + filters), so a count is
+the number of documents, never of passages, and the counts of a single-valued field add up to the total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from kb.index.filters import bando_status
+from kb.index.schema import FLAG_FIELDS
+
+# facet name (as the filter parameter) -> payload field
+FACET_FIELDS: dict[str, str] = {
+    "doc_type": "doc_type",
+    "sdg": "sdg",
+    "theme": "themes",
+    "regione": "regione",
+    "provincia": "provincia",
+    "comune": "comune",
+    "population_band": "population_band",
+    "year": "year",
+    "level": "level",
+    "in_force": "in_force",
+    "bando_status": "bando_status",
+}
+# payload fields a candidate needs for facets, status and the comune context
+FACET_PAYLOAD = tuple(sorted({f for f in FACET_FIELDS.values() if f != "bando_status"}
+                             | {"opening_date", "deadline", "popolazione"}))
+
+
+def parse_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def status_of(payload: dict[str, Any], today: dt.date) -> str | None:
+    """Status of a funding call today (aperto / in_arrivo / scaduto); None for other documents."""
+    if payload.get("doc_type") != "bando":
+        return None
+    status = bando_status(parse_date(payload.get("opening_date")), parse_date(payload.get("deadline")), today)
+    return status.value if status else None
+
+
+def _values(payload: dict[str, Any], field: str, today: dt.date) -> list[Any]:
+    if field == "bando_status":
+        status = status_of(payload, today)
+        return [status] if status else []
+    value = payload.get(field)
+    if value is None or value == "" or value == []:
+        return []
+    if field in FLAG_FIELDS and isinstance(value, str):
+        return [value == "si"]
+    return list(dict.fromkeys(value)) if isinstance(value, list) else [value]
+
+
+def count_facets(payloads: Iterable[dict[str, Any]], today: dt.date,
+                 limit: int = 50) -> dict[str, list[dict[str, Any]]]:
+    """{facet: [{value, count}]}, most frequent first (ties by value), at most `limit` values per facet."""
+    counters: dict[str, Counter[Any]] = {name: Counter() for name in FACET_FIELDS}
+    for payload in payloads:
+        for name, field in FACET_FIELDS.items():
+            counters[name].update(_values(payload, field, today))
+    return {name: [{"value": value, "count": n}
+                   for value, n in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]]
+            for name, counter in counters.items()}

@@ -1,0 +1,91 @@
+"""Normative overview: which acts of each level speak to a topic, and how to export it for a report.
+
+Acts come from the same search as /search (normativa only). Acts whose relevance is below `MIN_SCORE_RATIO` of the
+best one are left out, so an overview lists the rules on the topic and not the whole collection. Inside a level,
+the most recent act comes first.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from kb.index.schema import Level
+
+MIN_SCORE_RATIO = 0.3
+LEVEL_LABELS = {Level.UE: "Unione europea", Level.nazionale: "Nazionale", Level.regionale: "Regionale"}
+
+
+def group_by_level(results: list[dict[str, Any]], per_level: int, passages: int) -> list[dict[str, Any]]:
+    best = max((r["score"] for r in results), default=0.0)
+    kept = [r for r in results if best > 0 and r["score"] >= MIN_SCORE_RATIO * best]
+    groups = []
+    for level in Level:
+        acts = [_act(r, passages) for r in kept if r["metadata"].get("level") == level.value]
+        acts.sort(key=lambda a: (str(a.get("act_date") or ""), a["score"]), reverse=True)
+        if acts:
+            groups.append({"level": level, "label": LEVEL_LABELS[level], "acts": acts[:per_level]})
+    return groups
+
+
+def _act(result: dict[str, Any], passages: int) -> dict[str, Any]:
+    meta = result["metadata"]
+    return {"doc_id": result["doc_id"], "title": result.get("title"), "reference": meta.get("reference"),
+            "act_date": meta.get("act_date"), "in_force": meta.get("in_force"), "issuer": meta.get("issuer"),
+            "regione": meta.get("regione"), "score": result["score"], "passages": result["passages"][:passages],
+            "url": result["url"], "file_url": result["file_url"]}
+
+
+def _state(in_force: bool | None) -> str:
+    return {True: "in vigore", False: "abrogato"}.get(in_force, "stato non indicato")  # type: ignore[arg-type]
+
+
+def _pages(citation: dict[str, Any]) -> str:
+    start, end = citation.get("page_start"), citation.get("page_end")
+    if not start:
+        return ""
+    return f"p. {start}" if not end or end == start else f"pp. {start}-{end}"
+
+
+def to_markdown(topic: str, today: dt.date, levels: list[dict[str, Any]]) -> str:
+    total = sum(len(g["acts"]) for g in levels)
+    lines = [f"# Quadro normativo: {topic}", "", f"_Generato il {today:%d/%m/%Y}: {total} atti._", ""]
+    if not levels:
+        lines.append("Nessun atto pertinente trovato.")
+    for group in levels:
+        lines += [f"## {group['label']}", ""]
+        for act in group["acts"]:
+            heading = " - ".join(x for x in (act.get("reference"), act.get("title")) if x)
+            lines += [f"### {heading}", ""]
+            facts = [f"Data: {act['act_date']:%d/%m/%Y}" if act.get("act_date") else None,
+                     f"Stato: {_state(act.get('in_force'))}", act.get("issuer"), act.get("regione")]
+            lines += ["- " + " · ".join(str(f) for f in facts if f), f"- Documento: <{act['file_url']}>", ""]
+            for passage in act["passages"]:
+                cite = passage["citation"]
+                where = ", ".join(x for x in (cite.get("section"), _pages(cite)) if x)
+                lines.append("> " + passage["text"].replace("\n", " "))
+                lines += [f"> ({where}, <{cite['url']}>)" if where else f"> (<{cite['url']}>)", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+CSV_COLUMNS = ("livello", "riferimento", "titolo", "data", "stato", "ente", "regione", "estratto", "sezione",
+               "pagine", "link")
+
+
+def to_csv(levels: list[dict[str, Any]]) -> str:
+    """One row per cited passage; `;` separator and a BOM, so Excel in Italian opens it as it is."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for group in levels:
+        for act in group["acts"]:
+            for passage in act["passages"] or [None]:
+                cite = passage["citation"] if passage else {}
+                writer.writerow([group["label"], act.get("reference") or "", act.get("title") or "",
+                                 act["act_date"].isoformat() if act.get("act_date") else "",
+                                 _state(act.get("in_force")), act.get("issuer") or "", act.get("regione") or "",
+                                 passage["text"] if passage else "", cite.get("section") or "", _pages(cite),
+                                 cite.get("url") or act["file_url"]])
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,68 @@
+"""/bandi: funding calls by status and deadline, "bandi per il mio comune"."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from kb.index.filters import SearchFilters
+from kb.index.schema import BENEFICIARIES, DocType
+from search_api.bandi import all_calls, days_left, deadline_key, eligibility_filter
+from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.documents import document_url, file_url
+from search_api.errors import ApiError
+from search_api.facets import status_of
+from search_api.query_pipeline import run_search
+from search_api.schemas.bandi import BandiOrder, BandiRequest, BandiResponse
+from search_api.schemas.common import ErrorResponse
+from search_api.searcher import Mode
+
+router = APIRouter(tags=["bandi"], responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+ITEM_FIELDS = ("title", "issuer", "regione", "opening_date", "deadline", "budget", "beneficiaries", "population_cap",
+               "themes", "sdg", "summary")
+
+
+@router.get("/bandi", response_model=BandiResponse, summary="Bandi di finanziamento, per stato e scadenza")
+def list_bandi(params: Annotated[BandiRequest, Query()], services: ServicesDep, today: TodayDep,
+               base_url: BaseUrlDep) -> BandiResponse:
+    """Bandi con stato calcolato dalle date rispetto a oggi (aperto, in arrivo, scaduto). Senza `q` sono ordinati per
+    scadenza (prima gli aperti che chiudono prima); con `q` per pertinenza. Con `population` e `regione` restano
+    solo i bandi a cui il proprio comune può partecipare."""
+    unknown = [b for b in params.beneficiary if b not in BENEFICIARIES]
+    if unknown:
+        raise ApiError(422, "richiesta_non_valida", f"beneficiari sconosciuti {unknown}; validi: "
+                       f"{', '.join(BENEFICIARIES)}", [{"campo": "beneficiary", "messaggio": "valore non ammesso"}])
+    eligibility = SearchFilters(doc_type=[DocType.bando], beneficiary=params.beneficiary,
+                                population=params.population, theme=params.theme, sdg=params.sdg)
+    unfiltered_status = eligibility_filter(eligibility, params.regione, today)
+    with_status = eligibility_filter(eligibility.model_copy(update={"bando_status": params.status}),
+                                     params.regione, today)
+    order = params.order or (BandiOrder.pertinenza if params.q else BandiOrder.scadenza)
+    passages: dict[str, list[dict[str, Any]]] = {}
+    scores: dict[str, float] = {}
+    if params.q:
+        outcome = run_search(services.pipeline, params.q, mode=Mode.hybrid, filters=with_status, today=today,
+                             offset=0, limit=1000, base_url=base_url)
+        ranked = outcome.results
+        for rank in ranked:
+            passages[rank["doc_id"]], scores[rank["doc_id"]] = rank["passages"][:1], rank["score"]
+        by_id = {p["doc_id"]: p for p in all_calls(services.backend, with_status)}
+        calls = [by_id[r["doc_id"]] for r in ranked if r["doc_id"] in by_id]
+    else:
+        calls = all_calls(services.backend, with_status)
+    if order is BandiOrder.scadenza:
+        calls.sort(key=lambda p: deadline_key(p, today))
+    counts = Counter(status_of(p, today) or "senza_date" for p in all_calls(services.backend, unfiltered_status))
+    start = (params.page - 1) * params.page_size
+    items = []
+    for payload in calls[start:start + params.page_size]:
+        doc_id = str(payload["doc_id"])
+        item = {k: payload.get(k) for k in ITEM_FIELDS}
+        item.update(doc_id=doc_id, status=status_of(payload, today), days_left=days_left(payload, today),
+                    score=scores.get(doc_id), passages=passages.get(doc_id, []),
+                    url=document_url(base_url, doc_id), file_url=file_url(base_url, doc_id))
+        items.append({k: v for k, v in item.items() if v is not None})
+    return BandiResponse.model_validate({"today": today, "total": len(calls), "page": params.page,
+                                         "page_size": params.page_size, "counts": dict(counts), "results": items})

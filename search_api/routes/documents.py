@@ -1,0 +1,186 @@
+"""/documents: a document's card, its original file, similar documents, submission, status and deletion."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse, RedirectResponse
+from pydantic import ValidationError
+from qdrant_client import models
+
+from ingest.errors import IngestError
+from ingest.formats import MIME_BY_EXTENSION, mime_type
+from ingest.prepare import slugify
+from kb.index.schema import DocumentMetadata
+from search_api.deps import BaseUrlDep, ServicesDep, TodayDep, WriteKey
+from search_api.documents import document_url, file_url, public_metadata
+from search_api.errors import ApiError, not_found, validation_details
+from search_api.facets import status_of
+from search_api.schemas.common import ErrorResponse
+from search_api.schemas.documents import Deleted, DocumentDetail, SimilarResponse, SubmissionStatus
+from search_api.services import Services
+from search_api.similar import probe_from_document, similar_documents
+from search_api.uploads import JobState
+
+router = APIRouter(prefix="/documents", tags=["documenti"],
+                   responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
+                              503: {"model": ErrorResponse}})
+DocId = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$", description="Identificativo del documento")]
+TEXT_SUFFIXES = (".md", ".markdown", ".txt")
+
+
+def _doc_filter(doc_id: str) -> models.Filter:
+    return models.Filter(must=[models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))])
+
+
+def _chunks(services: Services, doc_id: str) -> list[Any]:
+    hits, _ = services.backend.scroll(_doc_filter(doc_id), limit=10_000)
+    return sorted(hits, key=lambda h: int(h.payload.get("chunk_index", 0)))
+
+
+@router.get("/{doc_id}", response_model=DocumentDetail, summary="Scheda di un documento")
+def detail(doc_id: DocId, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep) -> DocumentDetail:
+    """Metadati, sezioni e passaggi del documento, con i link al file originale e ai documenti simili."""
+    chunks = _chunks(services, doc_id)
+    if not chunks:
+        raise not_found("documento")
+    first = chunks[0].payload
+    pages = [p for c in chunks for p in (c.payload.get("page_end"), c.payload.get("page_start")) if p]
+    sections = list(dict.fromkeys(str(c.payload["section"]) for c in chunks if c.payload.get("section")))
+    return DocumentDetail.model_validate({
+        "doc_id": doc_id, "title": first.get("title"), "doc_type": first.get("doc_type"),
+        "bando_status": status_of(first, today), "metadata": public_metadata(first), "chunks": len(chunks),
+        "pages": max(pages) if pages else None, "sections": sections,
+        "passages": [{"chunk_index": c.payload.get("chunk_index", 0), "section": c.payload.get("section") or None,
+                      "page_start": c.payload.get("page_start"), "page_end": c.payload.get("page_end"),
+                      "text": c.payload.get("text", "")} for c in chunks],
+        "url": document_url(base_url, doc_id), "file_url": file_url(base_url, doc_id),
+        "similar_url": f"{document_url(base_url, doc_id)}/similar",
+    })
+
+
+@router.get("/{doc_id}/file", summary="File originale (PDF aperto alla pagina indicata)", response_model=None,
+            responses={200: {"content": {"application/pdf": {}}}, 307: {"description": "Al file, alla pagina"}})
+def original(doc_id: DocId, services: ServicesDep, base_url: BaseUrlDep,
+             page: Annotated[int | None, Query(ge=1, le=100_000, description="Pagina da aprire")] = None,
+             ) -> FileResponse | RedirectResponse:
+    """Il file così come è stato inviato. Con `page` rimanda all'indirizzo `...#page=N`, che i lettori PDF dei
+    browser aprono a quella pagina."""
+    stored = sorted(services.settings.files_path.glob(f"{doc_id}.*"))
+    if not stored:
+        raise not_found("file originale")
+    if page is not None:
+        return RedirectResponse(file_url(base_url, doc_id, page), status_code=307)
+    path = stored[0]
+    chunks = services.backend.scroll(_doc_filter(doc_id), limit=1)[0]
+    name = str(chunks[0].payload.get("source")) if chunks else path.name
+    # originals are user content: never let one run scripts on the API's origin
+    headers = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
+    return FileResponse(path, media_type=MIME_BY_EXTENSION.get(path.suffix, "application/octet-stream"),
+                        filename=name, content_disposition_type="inline", headers=headers)
+
+
+@router.get("/{doc_id}/similar", response_model=SimilarResponse, summary="Documenti simili (more like this)")
+def similar(doc_id: DocId, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep,
+            limit: Annotated[int, Query(ge=1, le=50)] = 10) -> SimilarResponse:
+    """I documenti più vicini per contenuto a questo (esclusi sé stesso), con i passaggi in comune evidenziati."""
+    probe = probe_from_document(services.searcher, doc_id)
+    if probe is None:
+        raise not_found("documento")
+    docs = similar_documents(services.searcher, probe, None, exclude=doc_id)
+    page = services.pipeline.get_component("pager").run(documents=docs, query=probe.keywords, today=today,
+                                                        offset=0, limit=limit, base_url=base_url)
+    return SimilarResponse.model_validate({"doc_id": doc_id, "keywords": probe.keywords, "total": len(docs),
+                                           "results": page["results"]})
+
+
+def _status(services: Services, doc_id: str, base_url: str) -> SubmissionStatus:
+    job = services.worker.status(doc_id)
+    data: dict[str, Any]
+    if job is None:
+        chunks = services.backend.count(_doc_filter(doc_id))
+        if not chunks:
+            raise not_found("documento")
+        data = {"doc_id": doc_id, "status": JobState.indicizzato, "chunks": chunks}
+    else:
+        data = dict(vars(job))
+    data.update(status_url=f"{document_url(base_url, doc_id)}/status", url=document_url(base_url, doc_id))
+    return SubmissionStatus.model_validate(data)
+
+
+@router.get("/{doc_id}/status", response_model=SubmissionStatus, summary="Stato di un documento inviato")
+def submission_status(doc_id: DocId, services: ServicesDep, base_url: BaseUrlDep) -> SubmissionStatus:
+    return _status(services, doc_id, base_url)
+
+
+def _metadata(doc_type: str | None, metadata: str | None, suffix: str) -> dict[str, Any]:
+    try:
+        meta = json.loads(metadata) if metadata else {}
+    except json.JSONDecodeError as exc:
+        raise ApiError(422, "metadati_non_validi", f"metadata non è JSON valido: {exc.msg}") from exc
+    if not isinstance(meta, dict):
+        raise ApiError(422, "metadati_non_validi", "metadata deve essere un oggetto JSON")
+    if doc_type:
+        meta["doc_type"] = doc_type
+    if "doc_type" not in meta and suffix not in TEXT_SUFFIXES:  # Markdown and text may declare it in front matter
+        raise ApiError(422, "metadati_non_validi", "manca doc_type (buona_pratica, progetto, normativa, bando)",
+                       [{"campo": "doc_type", "messaggio": "campo obbligatorio"}])
+    try:
+        DocumentMetadata.model_validate({"doc_type": "progetto", **meta})
+    except ValidationError as exc:
+        details = validation_details(exc.errors())
+        summary = "; ".join(f"{d['campo']}: {d['messaggio']}" for d in details)
+        raise ApiError(422, "metadati_non_validi", f"metadati non validi: {summary}"[:500], details) from exc
+    return meta
+
+
+@router.post("", status_code=202, response_model=SubmissionStatus, summary="Invia un documento da indicizzare",
+             responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
+                        413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}})
+async def submit(services: ServicesDep, base_url: BaseUrlDep, _key: WriteKey,
+                 file: Annotated[UploadFile, File(description="PDF, DOCX, ODT, HTML, Markdown o testo")],
+                 doc_type: Annotated[str | None, Form(max_length=20)] = None,
+                 metadata: Annotated[str | None, Form(max_length=20_000,
+                                                      description="Metadati in JSON (titolo, comune, sdg...)")] = None,
+                 ) -> SubmissionStatus:
+    """Il documento è messo in coda e indicizzato dal server; lo stato si legge su `/documents/{id}/status`.
+    Con `doc_id` nei metadati si sostituisce un documento esistente; altrimenti l'id deriva dal nome del file."""
+    limit = services.settings.max_upload_mb * 2**20
+    data = await file.read(limit + 1)
+    if len(data) > limit:
+        raise ApiError(413, "file_troppo_grande", f"il file supera {services.settings.max_upload_mb} MB")
+    original_name = Path(file.filename or "documento").name[-200:]
+    suffix = Path(original_name).suffix.lower()
+    filename = f"{slugify(Path(original_name).stem)}{suffix}"
+    try:
+        mime_type(Path(filename), data)
+    except IngestError as exc:
+        status = 422 if exc.code == "empty_file" else 415
+        raise ApiError(status, "file_vuoto" if status == 422 else "tipo_non_supportato", exc.message) from exc
+    meta = _metadata(doc_type, metadata, suffix)
+    explicit = meta.pop("doc_id", None)
+    doc_id = explicit or slugify(Path(original_name).stem)
+    if not explicit and (services.backend.count(_doc_filter(doc_id)) or services.worker.status(doc_id)):
+        doc_id = f"{doc_id[:120]}-{secrets.token_hex(3)}"  # never overwrite someone else's document by its name
+    if services.worker.is_pending(doc_id):
+        raise ApiError(409, "in_elaborazione", f"il documento {doc_id} è già in coda: attendere l'esito")
+    services.worker.submit(doc_id, filename, data, meta)
+    return _status(services, doc_id, base_url)
+
+
+@router.delete("/{doc_id}", response_model=Deleted, summary="Elimina un documento",
+               responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 409: {"model": ErrorResponse}})
+def delete(doc_id: DocId, services: ServicesDep, _key: WriteKey) -> Deleted:
+    if services.worker.is_pending(doc_id):
+        raise ApiError(409, "in_elaborazione", f"il documento {doc_id} è in coda: eliminarlo dopo l'indicizzazione")
+    removed = services.ingest.delete(doc_id)
+    had_status = services.worker.status(doc_id) is not None
+    services.worker.forget(doc_id)
+    if not removed and not had_status:
+        raise not_found("documento")
+    return Deleted(doc_id=doc_id, deleted_chunks=removed)

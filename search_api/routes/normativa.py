@@ -1,0 +1,47 @@
+"""/normativa/overview: rules on a topic by level, as JSON, Markdown or CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from kb.index.filters import SearchFilters
+from kb.index.schema import DocType
+from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.normativa import group_by_level, to_csv, to_markdown
+from search_api.query_pipeline import run_search
+from search_api.schemas.common import ErrorResponse
+from search_api.schemas.normativa import ExportFormat, OverviewRequest, OverviewResponse
+from search_api.searcher import Mode
+
+router = APIRouter(tags=["normativa"], responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+
+
+@router.get("/normativa/overview", response_model=OverviewResponse,
+            summary="Quadro normativo per livello (UE, nazionale, regionale)",
+            responses={200: {"content": {"text/markdown": {}, "text/csv": {}}}})
+def overview(params: Annotated[OverviewRequest, Query()], services: ServicesDep, today: TodayDep,
+             base_url: BaseUrlDep) -> OverviewResponse | Response:
+    """Gli atti pertinenti all'argomento, raggruppati per livello, ciascuno con estremi, data, stato (in vigore o
+    abrogato) e i passaggi più pertinenti citati con pagina. `format=markdown` o `format=csv` per esportarlo."""
+    filters = SearchFilters(doc_type=[DocType.normativa], level=params.level, in_force=params.in_force)
+    flt = filters.to_qdrant(today)
+    outcome = run_search(services.pipeline, params.topic, mode=Mode.hybrid, filters=flt, today=today, offset=0,
+                         limit=params.per_level * 3 * 3, base_url=base_url)
+    results = [r for r in outcome.results if not params.regione or r["metadata"].get("level") != "regionale"
+               or str(r["metadata"].get("regione", "")).lower() == params.regione.lower()]
+    levels = OverviewResponse.model_validate({
+        "topic": params.topic, "generated_on": today, "total": 0,
+        "levels": group_by_level(results, params.per_level, params.passages)})
+    levels.total = sum(len(g.acts) for g in levels.levels)
+    if params.format is ExportFormat.json:
+        return levels
+    dumped = [g.model_dump() for g in levels.levels]
+    name = "quadro-normativo"
+    if params.format is ExportFormat.markdown:
+        return Response(to_markdown(params.topic, today, dumped), media_type="text/markdown; charset=utf-8",
+                        headers={"Content-Disposition": f'inline; filename="{name}.md"'})
+    return Response(to_csv(dumped), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})

@@ -1,0 +1,73 @@
+"""POST /similar: a project (text or file) -> similar experiences and the open funding calls that fit it."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from ingest.errors import IngestError
+from ingest.extract import TextExtractor
+from kb.index.filters import BandoStatus, SearchFilters
+from kb.index.schema import DocType
+from search_api.bandi import eligibility_filter
+from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.errors import ApiError
+from search_api.schemas.common import ErrorResponse
+from search_api.schemas.documents import ProjectMatches
+from search_api.similar import probe_from_text, similar_documents
+
+router = APIRouter(tags=["documenti"], responses={413: {"model": ErrorResponse}, 415: {"model": ErrorResponse},
+                                                  422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+MAX_TEXT = 100_000
+
+
+@router.post("/similar", response_model=ProjectMatches, summary="Esperienze simili e bandi per un progetto")
+async def similar_to_project(
+    services: ServicesDep, today: TodayDep, base_url: BaseUrlDep,
+    text: Annotated[str | None, Form(max_length=MAX_TEXT, description="Descrizione del progetto")] = None,
+    file: Annotated[UploadFile | None, File(description="Oppure il documento del progetto")] = None,
+    population: Annotated[int | None, Form(ge=1, le=10_000_000, description="Abitanti del comune")] = None,
+    regione: Annotated[str | None, Form(max_length=60, description="Regione del comune")] = None,
+    limit: Annotated[int, Form(ge=1, le=20)] = 5,
+) -> ProjectMatches:
+    """Dato un progetto (testo oppure file), le buone pratiche e i progetti più simili e i bandi aperti pertinenti;
+    con abitanti e regione restano i bandi a cui il comune può partecipare. Il file non viene indicizzato."""
+    if file is not None and file.filename:
+        limit_bytes = services.settings.max_upload_mb * 2**20
+        data = await file.read(limit_bytes + 1)
+        if len(data) > limit_bytes:
+            raise ApiError(413, "file_troppo_grande", f"il file supera {services.settings.max_upload_mb} MB")
+        project = await run_in_threadpool(_extract, services.settings.ocr_enabled, file.filename, data)
+    elif text and text.strip():
+        project = text
+    else:
+        raise ApiError(422, "richiesta_non_valida", "indicare il testo del progetto (text) oppure un file (file)",
+                       [{"campo": "text", "messaggio": "campo obbligatorio se manca file"}])
+    probe = await run_in_threadpool(probe_from_text, services.searcher, project[:MAX_TEXT])
+    experiences = SearchFilters(doc_type=[DocType.buona_pratica, DocType.progetto]).to_qdrant(today)
+    calls = eligibility_filter(SearchFilters(bando_status=[BandoStatus.aperto], population=population), regione,
+                               today)
+    pager = services.pipeline.get_component("pager")
+    found = {}
+    for name, flt in (("esperienze", experiences), ("bandi", calls)):
+        docs = similar_documents(services.searcher, probe, flt)
+        found[name] = pager.run(documents=docs, query=probe.keywords, today=today, offset=0, limit=limit,
+                                base_url=base_url)["results"]
+    return ProjectMatches.model_validate({"keywords": probe.keywords, **found})
+
+
+def _extract(ocr_enabled: bool, filename: str, data: bytes) -> str:
+    name = Path(filename).name[-200:]
+    with tempfile.TemporaryDirectory(prefix="kb-similar-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        try:
+            return TextExtractor(ocr_enabled=ocr_enabled).extract(path, data)
+        except IngestError as exc:
+            status = 415 if exc.code in ("unsupported_type", "type_mismatch") else 422
+            raise ApiError(status, "tipo_non_supportato" if status == 415 else "file_non_leggibile",
+                           exc.message) from exc

@@ -1,0 +1,66 @@
+"""Documents: detail, similar documents, submissions and their status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from kb.index.schema import DocType
+from search_api.schemas.common import ResultDocument
+from search_api.uploads import JobState
+
+
+class StoredPassage(BaseModel):
+    chunk_index: int
+    section: str | None = None
+    page_start: int | None = None
+    page_end: int | None = None
+    text: str
+
+
+class DocumentDetail(BaseModel):
+    doc_id: str
+    title: str | None = None
+    doc_type: DocType | None = None
+    bando_status: str | None = None
+    metadata: dict[str, Any]
+    chunks: int = Field(description="Numero di passaggi indicizzati")
+    pages: int | None = Field(default=None, description="Ultima pagina citabile (documenti impaginati)")
+    sections: list[str]
+    passages: list[StoredPassage]
+    url: str
+    file_url: str
+    similar_url: str
+
+
+class SimilarResponse(BaseModel):
+    doc_id: str | None = Field(default=None, description="Documento di partenza (se c'è)")
+    keywords: str = Field(description="Parole caratteristiche usate per il confronto")
+    total: int
+    results: list[ResultDocument]
+
+
+class ProjectMatches(BaseModel):
+    keywords: str
+    esperienze: list[ResultDocument] = Field(description="Buone pratiche e progetti più simili")
+    bandi: list[ResultDocument] = Field(description="Bandi aperti pertinenti (e, se indicati, accessibili al comune)")
+
+
+class SubmissionStatus(BaseModel):
+    doc_id: str
+    status: JobState = Field(description="in_coda, in_elaborazione, indicizzato, invariato, duplicato, scartato")
+    filename: str | None = None
+    submitted_at: str | None = None
+    finished_at: str | None = None
+    chunks: int = 0
+    code: str | None = Field(default=None, description="Codice del problema, se scartato o duplicato")
+    message: str | None = None
+    warnings: list[str] | None = None
+    status_url: str
+    url: str
+
+
+class Deleted(BaseModel):
+    doc_id: str
+    deleted_chunks: int
