@@ -14,7 +14,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps index run test lint corpus bench-ingest eval clean
+.PHONY: help install install-dev system-deps index run test lint corpus bench-ingest bench-search eval clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ corpus: install-dev ## Rebuild the corpus' PDF/DOCX/ODT/HTML files from corpus/_
 
 bench-ingest: install-dev ## Ingestion throughput: pipeline vs bare encoder (writes results/bench/ingest.json)
 	$(PY) benchmarks/bench_ingest.py --out results/bench/ingest.json
+
+bench-search: install-dev ## Search latency over HTTP at 10k and 100k chunks vs the floor (writes results/bench/search.json)
+	$(PY) benchmarks/bench_search.py --out results/bench/search.json
 
 eval: install ## Retrieval quality on SQuAD-it and the domain set (dev, test) vs bm25s, then the report
 	$(KB) eval --dataset $(SQUAD) --split test --out $(EVAL_OUT)/squad-it.json $(EVAL_ARGS)

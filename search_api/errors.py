@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import httpx
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from qdrant_client.http.exceptions import ResponseHandlingException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.index.backends.base import IndexUnavailableError
@@ -102,12 +104,15 @@ def install_error_handlers(app: FastAPI) -> None:
         code, message = _HTTP_CODES.get(exc.status_code, ("errore_http", "richiesta non eseguibile"))
         return error_body(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(IndexUnavailableError)
-    async def _unavailable(request: Request, exc: IndexUnavailableError) -> JSONResponse:
-        logger.error("index unavailable: %s", exc)
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        logger.error("index unavailable: %r", exc)
         return error_body(request, 503, "indice_non_disponibile",
                           "l'indice dei documenti non è al momento disponibile: riprovare tra poco",
                           headers={"Retry-After": "5"})
+
+    # the Edge backend raises IndexUnavailableError; qdrant-client raises these when the server cannot be reached
+    for unavailable in (IndexUnavailableError, ResponseHandlingException, httpx.TransportError):
+        app.add_exception_handler(unavailable, _unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -1,8 +1,9 @@
 """Normative overview: which acts of each level speak to a topic, and how to export it for a report.
 
-Acts come from the same search as /search (normativa only). Acts whose relevance is below `MIN_SCORE_RATIO` of the
-best one are left out, so an overview lists the rules on the topic and not the whole collection. Inside a level,
-the most recent act comes first.
+Acts come from the same search as /search (normativa only). An act is kept when it shares words with the topic
+(stems and synonyms: its best lexical BM25 score is at least `MIN_LEXICAL_RATIO` of the best act's), so the overview
+lists the rules on the topic and not every act the dense model finds vaguely close. Inside a level, the most recent
+act comes first.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from typing import Any
 
 from kb.index.schema import Level
 
-MIN_SCORE_RATIO = 0.3
+MIN_LEXICAL_RATIO = 0.2
 LEVEL_LABELS = {Level.UE: "Unione europea", Level.nazionale: "Nazionale", Level.regionale: "Regionale"}
 
 
+def pertinent_acts(lexical_scores: dict[str, float]) -> set[str]:
+    """Acts whose best lexical score is close enough to the best act's (raw BM25, comparable across acts)."""
+    best = max(lexical_scores.values(), default=0.0)
+    return {doc_id for doc_id, score in lexical_scores.items() if best > 0 and score >= MIN_LEXICAL_RATIO * best}
+
+
 def group_by_level(results: list[dict[str, Any]], per_level: int, passages: int) -> list[dict[str, Any]]:
-    best = max((r["score"] for r in results), default=0.0)
-    kept = [r for r in results if best > 0 and r["score"] >= MIN_SCORE_RATIO * best]
+    """Results (already filtered to pertinent acts, best first) grouped UE -> nazionale -> regionale."""
+    kept = results
     groups = []
     for level in Level:
         acts = [_act(r, passages) for r in kept if r["metadata"].get("level") == level.value]

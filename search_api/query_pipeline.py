@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from haystack import Pipeline
+from haystack.core.errors import PipelineRuntimeError
 from qdrant_client import models
 
 from search_api.components.commune_context_ranker import CommuneContextRanker
@@ -45,10 +46,13 @@ def build_query_pipeline(searcher: Searcher, highlighter: Highlighter, *, size_w
 
 def run_search(pipeline: Pipeline, query: str, *, mode: Mode, filters: models.Filter | None, today: dt.date,
                offset: int, limit: int, base_url: str, context: CommuneContext | None = None) -> SearchOutcome:
-    out = pipeline.run({
-        "retriever": {"query": query, "mode": mode.value, "filters": filters},
-        "ranker": {"context": context},
-        "facets": {"today": today},
-        "pager": {"query": query, "today": today, "offset": offset, "limit": limit, "base_url": base_url},
-    })
+    try:
+        out = pipeline.run({
+            "retriever": {"query": query, "mode": mode.value, "filters": filters},
+            "ranker": {"context": context},
+            "facets": {"today": today},
+            "pager": {"query": query, "today": today, "offset": offset, "limit": limit, "base_url": base_url},
+        })
+    except PipelineRuntimeError as exc:  # the component's own error (e.g. index unavailable) is what callers map
+        raise (exc.__cause__ or exc) from None
     return SearchOutcome(out["pager"]["results"], out["facets"]["total"], out["facets"]["facets"])

@@ -68,6 +68,8 @@ class IngestWorker:
     def start(self) -> None:
         self.queue_dir.mkdir(parents=True, exist_ok=True)
         self.status_dir.mkdir(parents=True, exist_ok=True)
+        while not self._queue.empty():  # the spool folder is the truth: rebuild the queue from it
+            self._queue.get_nowait()
         for job_dir in sorted(self.queue_dir.iterdir(), key=lambda p: p.stat().st_mtime):
             job_file = job_dir / "job.json"
             if not job_file.exists():  # interrupted while being written: nothing was acknowledged
@@ -143,6 +145,8 @@ class IngestWorker:
             name = self._queue.get()
             if name is None:
                 return
+            if not (self.queue_dir / name / "job.json").exists():
+                continue
             try:
                 self._process(self.queue_dir / name)
             except Exception:  # the worker must survive anything a file does

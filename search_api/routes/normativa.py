@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from kb.index.filters import SearchFilters
 from kb.index.schema import DocType
 from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
-from search_api.normativa import group_by_level, to_csv, to_markdown
+from search_api.normativa import group_by_level, pertinent_acts, to_csv, to_markdown
 from search_api.query_pipeline import run_search
 from search_api.schemas.common import ErrorResponse
 from search_api.schemas.normativa import ExportFormat, OverviewRequest, OverviewResponse
@@ -30,8 +30,13 @@ def overview(params: Annotated[OverviewRequest, Query()], services: ServicesDep,
     flt = filters.to_qdrant(today)
     outcome = run_search(services.pipeline, params.topic, mode=Mode.hybrid, filters=flt, today=today, offset=0,
                          limit=params.per_level * 3 * 3, base_url=base_url)
-    results = [r for r in outcome.results if not params.regione or r["metadata"].get("level") != "regionale"
-               or str(r["metadata"].get("regione", "")).lower() == params.regione.lower()]
+    lexical: dict[str, float] = {}
+    for hit in services.searcher.lexical(params.topic, flt, services.searcher.candidates, payload=["doc_id"]):
+        lexical.setdefault(str(hit.payload["doc_id"]), hit.score)
+    pertinent = pertinent_acts(lexical)
+    results = [r for r in outcome.results if r["doc_id"] in pertinent and (
+        not params.regione or r["metadata"].get("level") != "regionale"
+        or str(r["metadata"].get("regione", "")).lower() == params.regione.lower())]
     levels = OverviewResponse.model_validate({
         "topic": params.topic, "generated_on": today, "total": 0,
         "levels": group_by_level(results, params.per_level, params.passages)})
