@@ -47,9 +47,13 @@ CORPUS_DIRS := corpus/buone_pratiche corpus/progetti corpus/normativa corpus/ban
 index: install system-deps ## Index the sample corpus (its four type folders) into KB_INDEX_PATH
 	$(KB) ingest $(CORPUS_DIRS)
 
-run: index ## Install, index corpus/ and run a sample search (the server comes with the search API)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+run: index ## Install, index corpus/ and serve the API (http://$(HOST):$(PORT)/docs) until Ctrl-C
 	$(KB) stats
-	$(KB) search "come ha fatto un piccolo comune a creare una comunità energetica?" --limit 5
+	@echo "API: http://$(HOST):$(PORT)/search?q=...  documentazione: http://$(HOST):$(PORT)/docs"
+	$(KB) serve --host $(HOST) --port $(PORT)
 
 test: install-dev system-deps ## Install test dependencies and run the whole test suite
 	$(VENV)/bin/pytest
