@@ -31,10 +31,16 @@ class Mode(StrEnum):
 
 @dataclass
 class DocumentHit:
+    """A document of a result list. Pipeline steps share these (never copy them): a step that re-ranks builds new
+    ones and nobody edits one in place, so Haystack's defensive deep copy of every step's inputs is skipped."""
+
     doc_id: str
     score: float
     payload: dict[str, Any]
     chunks: list[Hit] = field(default_factory=list)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> DocumentHit:
+        return self
 
     @property
     def pages(self) -> list[int]:
@@ -83,11 +89,11 @@ class Searcher:
         hits = self.search_chunks(query, mode, flt, depth, payload=list(GROUPING_FIELDS))
         page = group_by_document(hits, chunks_per_doc)[offset:offset + limit]
         full = {h.id: h.payload for h in self.backend.retrieve([c.id for d in page for c in d.chunks])}
+        shown = []
         for doc in page:
-            for chunk in doc.chunks:
-                chunk.payload = full.get(chunk.id, chunk.payload)
-            doc.payload = doc.chunks[0].payload
-        return page
+            chunks = [Hit(c.id, c.score, full.get(c.id, c.payload)) for c in doc.chunks]
+            shown.append(DocumentHit(doc.doc_id, doc.score, chunks[0].payload, chunks))
+        return shown
 
 
 def _normalise(hits: list[Hit]) -> dict[str, float]:

@@ -23,6 +23,7 @@ TOKEN_RE = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
 # Apostrophes of any kind (straight, typographic, prime, backtick) join an elided article to its word.
 APOSTROPHES = "'\u2019\u2018\u02bc\u0060\u00b4"
 _APOSTROPHE_RE = re.compile(f"[{APOSTROPHES}]")
+MEMO_WORDS = 200_000  # distinct surface forms remembered per analyzer (bounded memory)
 
 
 def fold(text: str) -> str:
@@ -56,6 +57,7 @@ class ItalianAnalyzer:
     def __init__(self, remove_stop_words: bool = True) -> None:
         self._stemmer = Stemmer.Stemmer("italian")
         self._stop = stop_words() if remove_stop_words else frozenset()
+        self._memo: dict[str, str | None] = {}
 
     def tokens(self, text: str) -> list[Token]:
         """Tokens with their character offsets in `text` (for highlighting), stop words dropped."""
@@ -63,12 +65,22 @@ class ItalianAnalyzer:
         out: list[Token] = []
         for match in TOKEN_RE.finditer(_APOSTROPHE_RE.sub(" ", normalized)):
             surface = match.group(0)
-            folded = fold(surface)
-            if not folded or folded in self._stop:
-                continue
-            stem = folded if folded[0].isdigit() else self._stem(folded)
-            out.append(Token(surface, stem, match.start(), match.end()))
+            stem = self._word_stem(surface)
+            if stem is not None:
+                out.append(Token(surface, stem, match.start(), match.end()))
         return out
+
+    def _word_stem(self, surface: str) -> str | None:
+        """Stem of one word, None for a stop word; memoised, as a language's vocabulary repeats a lot."""
+        if surface in self._memo:
+            return self._memo[surface]
+        folded = fold(surface)
+        stem: str | None = None
+        if folded and folded not in self._stop:
+            stem = folded if folded[0].isdigit() else self._stem(folded)
+        if len(self._memo) < MEMO_WORDS:
+            self._memo[surface] = stem
+        return stem
 
     def _stem(self, word: str) -> str:
         # Snowball stems "edifici" to "edif" but "edificio" to "edific": stem -icio/-icie singulars through
