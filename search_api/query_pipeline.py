@@ -40,7 +40,6 @@ def build_query_pipeline(searcher: Searcher, highlighter: Highlighter, *, size_w
     pipeline.connect("retriever.documents", "ranker.documents")
     pipeline.connect("ranker.documents", "facets.documents")
     pipeline.connect("ranker.documents", "pager.documents")
-    pipeline.connect("ranker.boosts", "pager.boosts")
     return pipeline
 
 

@@ -17,7 +17,7 @@ from kb.index.analysis import term_index
 from kb.index.backends.base import SparseVec
 from kb.index.schema import DENSE_VECTOR, SPARSE_VECTOR
 from search_api.components.document_retriever import CANDIDATE_FIELDS
-from search_api.searcher import DocumentHit, Searcher, fuse, group_by_document
+from search_api.searcher import RankedDocuments, Searcher, fuse, group_by_document
 
 MAX_TERMS = 40
 MAX_WINDOWS = 8
@@ -71,7 +71,7 @@ def probe_from_document(searcher: Searcher, doc_id: str) -> Probe | None:
 
 
 def similar_documents(searcher: Searcher, probe: Probe, flt: models.Filter | None, exclude: str | None = None,
-                      chunks_per_doc: int = 2) -> list[DocumentHit]:
+                      chunks_per_doc: int = 2) -> RankedDocuments:
     """Every candidate document, best first (callers page)."""
     if exclude:
         flt = models.Filter(must=[flt] if flt else [], must_not=[
@@ -79,4 +79,4 @@ def similar_documents(searcher: Searcher, probe: Probe, flt: models.Filter | Non
     depth = searcher.candidates
     lexical = searcher.backend.query(SPARSE_VECTOR, probe.sparse, flt, depth, CANDIDATE_FIELDS)
     semantic = searcher.backend.query(DENSE_VECTOR, probe.dense, flt, depth, CANDIDATE_FIELDS)
-    return group_by_document(fuse(lexical, semantic, searcher.lexical_weight), chunks_per_doc)
+    return RankedDocuments(tuple(group_by_document(fuse(lexical, semantic, searcher.lexical_weight), chunks_per_doc)))

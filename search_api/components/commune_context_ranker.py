@@ -7,7 +7,7 @@ from typing import Any
 from haystack import component
 
 from search_api.context import CommuneContext, boost_factor
-from search_api.searcher import DocumentHit
+from search_api.searcher import DocumentHit, RankedDocuments
 
 
 @component
@@ -19,16 +19,16 @@ class CommuneContextRanker:
             raise ValueError("i pesi del contesto non possono essere negativi")
         self.size_weight, self.area_weight = size_weight, area_weight
 
-    @component.output_types(documents=list[DocumentHit], boosts=dict[str, float])
-    def run(self, documents: list[DocumentHit], context: CommuneContext | None = None) -> dict[str, Any]:
+    @component.output_types(documents=RankedDocuments)
+    def run(self, documents: RankedDocuments, context: CommuneContext | None = None) -> dict[str, Any]:
         if context is None or context.empty or not documents:
-            return {"documents": documents, "boosts": {}}
-        best = max(d.score for d in documents)
+            return {"documents": documents}
+        best = max(d.score for d in documents.documents)
         boosts: dict[str, float] = {}
         ranked = []
-        for doc in documents:
+        for doc in documents.documents:
             relevance = max(doc.score, 0.0) / best if best > 0 else 0.0
             boosts[doc.doc_id] = boost_factor(doc.payload, context, self.size_weight, self.area_weight)
             ranked.append(DocumentHit(doc.doc_id, relevance * boosts[doc.doc_id], doc.payload, doc.chunks))
         ranked.sort(key=lambda d: (-d.score, d.doc_id))
-        return {"documents": ranked, "boosts": boosts}
+        return {"documents": RankedDocuments(tuple(ranked), boosts)}

@@ -8,7 +8,7 @@ from haystack import component
 from qdrant_client import models
 
 from search_api.facets import FACET_PAYLOAD
-from search_api.searcher import GROUPING_FIELDS, DocumentHit, Mode, Searcher, group_by_document
+from search_api.searcher import GROUPING_FIELDS, Mode, RankedDocuments, Searcher, group_by_document
 
 CANDIDATE_FIELDS = sorted(set(GROUPING_FIELDS) | set(FACET_PAYLOAD))
 
@@ -26,9 +26,9 @@ class DocumentRetriever:
             raise ValueError("chunks_per_doc deve essere tra 1 e 10")
         self.searcher, self.chunks_per_doc = searcher, chunks_per_doc
 
-    @component.output_types(documents=list[DocumentHit])
+    @component.output_types(documents=RankedDocuments)
     def run(self, query: str, mode: str = Mode.hybrid.value, filters: models.Filter | None = None,
             depth: int | None = None) -> dict[str, Any]:
         hits = self.searcher.search_chunks(query, Mode(mode), filters, depth or self.searcher.candidates,
                                            payload=CANDIDATE_FIELDS)
-        return {"documents": group_by_document(hits, self.chunks_per_doc)}
+        return {"documents": RankedDocuments(tuple(group_by_document(hits, self.chunks_per_doc)))}

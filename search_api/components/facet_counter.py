@@ -8,7 +8,7 @@ from typing import Any
 from haystack import component
 
 from search_api.facets import count_facets
-from search_api.searcher import DocumentHit
+from search_api.searcher import RankedDocuments
 
 
 @component
@@ -19,6 +19,6 @@ class FacetCounter:
         self.max_values = max_values
 
     @component.output_types(facets=dict, total=int)
-    def run(self, documents: list[DocumentHit], today: dt.date) -> dict[str, Any]:
-        return {"facets": count_facets((d.payload for d in documents), today, self.max_values),
+    def run(self, documents: RankedDocuments, today: dt.date) -> dict[str, Any]:
+        return {"facets": count_facets((d.payload for d in documents.documents), today, self.max_values),
                 "total": len(documents)}

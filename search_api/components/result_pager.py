@@ -10,7 +10,7 @@ from haystack import component
 from search_api.documents import citation, document_url, file_url, public_metadata
 from search_api.facets import status_of
 from search_api.highlight import Highlighter
-from search_api.searcher import DocumentHit
+from search_api.searcher import RankedDocuments
 
 
 @component
@@ -22,9 +22,9 @@ class ResultPager:
         self.highlighter = highlighter or Highlighter()
 
     @component.output_types(results=list)
-    def run(self, documents: list[DocumentHit], query: str, today: dt.date, offset: int = 0, limit: int = 10,
-            base_url: str = "", boosts: dict[str, float] | None = None) -> dict[str, Any]:
-        page = documents[offset:offset + limit]
+    def run(self, documents: RankedDocuments, query: str, today: dt.date, offset: int = 0, limit: int = 10,
+            base_url: str = "") -> dict[str, Any]:
+        page = documents.documents[offset:offset + limit]
         full = {h.id: h.payload for h in self.backend.retrieve([c.id for d in page for c in d.chunks])}
         stems = self.highlighter.query_stems(query)
         results = []
@@ -40,7 +40,7 @@ class ResultPager:
                                  "score": round(chunk.score, 6), "citation": citation(base_url, chunk_payload)})
             results.append({
                 "doc_id": doc.doc_id, "title": payload.get("title"), "doc_type": payload.get("doc_type"),
-                "score": round(doc.score, 6), "boost": (boosts or {}).get(doc.doc_id),
+                "score": round(doc.score, 6), "boost": documents.boosts.get(doc.doc_id),
                 "bando_status": status_of(payload, today), "metadata": public_metadata(payload),
                 "passages": passages, "url": document_url(base_url, doc.doc_id),
                 "file_url": file_url(base_url, doc.doc_id),
