@@ -7,7 +7,6 @@ the number of documents, never of passages, and the counts of a single-valued fi
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -52,25 +51,30 @@ def status_of(payload: dict[str, Any], today: dt.date) -> str | None:
     return status.value if status else None
 
 
-def _values(payload: dict[str, Any], field: str, today: dt.date) -> list[Any]:
-    if field == "bando_status":
-        status = status_of(payload, today)
-        return [status] if status else []
-    value = payload.get(field)
-    if value is None or value == "" or value == []:
-        return []
-    if field in FLAG_FIELDS and isinstance(value, str):
-        return [value == "si"]
-    return list(dict.fromkeys(value)) if isinstance(value, list) else [value]
-
-
 def count_facets(payloads: Iterable[dict[str, Any]], today: dt.date,
                  limit: int = 50) -> dict[str, list[dict[str, Any]]]:
-    """{facet: [{value, count}]}, most frequent first (ties by value), at most `limit` values per facet."""
-    counters: dict[str, Counter[Any]] = {name: Counter() for name in FACET_FIELDS}
+    """{facet: [{value, count}]}, most frequent first (ties by value), at most `limit` values per facet.
+
+    A hot path (every search, a few hundred documents): plain loops, no per-value helper calls.
+    """
+    fields = [(name, field) for name, field in FACET_FIELDS.items() if field != "bando_status"]
+    counts: dict[str, dict[Any, int]] = {name: {} for name in FACET_FIELDS}
     for payload in payloads:
-        for name, field in FACET_FIELDS.items():
-            counters[name].update(_values(payload, field, today))
+        for name, field in fields:
+            value = payload.get(field)
+            if value is None or value == "" or value == []:
+                continue
+            counter = counts[name]
+            if isinstance(value, list):
+                for item in set(value):
+                    counter[item] = counter.get(item, 0) + 1
+            else:
+                if field in FLAG_FIELDS and isinstance(value, str):
+                    value = value == "si"
+                counter[value] = counter.get(value, 0) + 1
+        status = status_of(payload, today)
+        if status:
+            counts["bando_status"][status] = counts["bando_status"].get(status, 0) + 1
     return {name: [{"value": value, "count": n}
                    for value, n in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]]
-            for name, counter in counters.items()}
+            for name, counter in counts.items()}
