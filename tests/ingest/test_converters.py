@@ -19,6 +19,7 @@ from ingest.service import IngestService
 from kb.index.backends.edge import EdgeBackend
 from kb.index.embedders import HashingEmbedder
 from tests.conftest import REPO
+from tests.report_pdf import META, blocks
 
 sys.path.insert(0, str(REPO / "corpus"))
 _md = importlib.import_module("_render_markdown")
@@ -26,22 +27,8 @@ _pdf = importlib.import_module("_render_pdf")
 _office = importlib.import_module("_render_office")
 _html = importlib.import_module("_render_html")
 
-META = {"title": "Relazione sul teleriscaldamento di Valgrande", "doc_type": "progetto", "sdg": [7, 13],
-        "themes": ["energia-cer"], "comune": "Valgrande", "provincia": "Sondrio", "regione": "Lombardia",
-        "popolazione": 1200, "year": 2024, "illustrativo": True}
-FILLER = ("Il comune ha valutato con attenzione i costi di esercizio dell'impianto e il coinvolgimento delle famiglie, "
-          "che hanno partecipato a tre assemblee pubbliche dedicate al progetto. ")
-BODY = "\n\n".join([
-    "# Relazione sul teleriscaldamento di Valgrande",
-    "## Contesto", FILLER * 10,
-    "## Interventi", "La centrale a cippato di legno locale alimenta la rete di teleriscaldamento. " + FILLER * 12,
-    "## Risultati", "Il risparmio misurato è di 410 tonnellate di anidride carbonica all'anno. " + FILLER * 12,
-    "## Lezioni apprese", "La manutenzione della caldaia ha richiesto personale formato. " + FILLER * 8,
-])
-
-
 def _blocks() -> Any:
-    return _md.parse_markdown(BODY)
+    return blocks()
 
 
 def _write(folder: Path, name: str, data: bytes) -> Path:

@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from kb.index.analysis import ItalianAnalyzer
 from kb.index.schema import population_band
-from tests.search_api.api_fixture import render_pdf
+from tests.report_pdf import render_report
 
 CER_QUERY = "come ha fatto un piccolo comune a creare una comunità energetica?"
 
@@ -136,7 +136,7 @@ def test_post_search_answers_like_get(api: TestClient) -> None:
 def test_citations_point_at_the_page_that_holds_the_passage(api: TestClient) -> None:
     result = _search(api, q="centrale a cippato di legno", mode="lexical")["results"][0]
     assert result["doc_id"] == "relazione-valgrande"
-    reader = PdfReader(io.BytesIO(render_pdf()))
+    reader = PdfReader(io.BytesIO(render_report()))
     assert len(reader.pages) >= 3
     page_of = next(n for n, page in enumerate(reader.pages, 1) if "cippato" in (page.extract_text() or ""))
     best = result["passages"][0]
@@ -150,7 +150,7 @@ def test_citations_point_at_the_page_that_holds_the_passage(api: TestClient) -> 
     assert opened.headers["location"].endswith(f"/documents/relazione-valgrande/file#page={page_of}")
     original = api.get("/documents/relazione-valgrande/file")
     assert original.status_code == 200 and original.headers["content-type"] == "application/pdf"
-    assert original.content == render_pdf() or original.content.startswith(b"%PDF-")
+    assert original.content == render_report() or original.content.startswith(b"%PDF-")
 
 
 def test_comuni_come_il_mio_lifts_experiences_of_similar_size_and_area(api: TestClient) -> None:
