@@ -46,6 +46,8 @@ class SearchFilters(BaseModel):
     bando_status: list[BandoStatus] = Field(default_factory=list, max_length=3)
     beneficiary: list[str] = Field(default_factory=list, max_length=11)
     population: int | None = Field(default=None, ge=0, le=100_000_000, description="comune eligible by size")
+    calls_in_status: list[BandoStatus] = Field(default_factory=list, max_length=3,
+                                               description="funding calls only in these statuses; other types stay")
 
     def to_qdrant(self, today: dt.date | None = None) -> models.Filter | None:
         must: list[models.Condition] = []
@@ -66,6 +68,11 @@ class SearchFilters(BaseModel):
             must.append(models.FieldCondition(key="in_force", match=models.MatchValue(value=flag)))
         if self.bando_status:
             must.append(_status_filter(self.bando_status, today or dt.date.today()))
+        if self.calls_in_status:
+            must.append(models.Filter(should=[
+                models.Filter(must_not=[models.FieldCondition(key="doc_type", match=models.MatchValue(value="bando"))]),
+                _status_filter(self.calls_in_status, today or dt.date.today()),
+            ]))
         if self.population is not None:
             # no cap, or a cap the comune fits under
             must.append(models.Filter(should=[

@@ -25,6 +25,7 @@ def _search(request: SearchRequest, services: ServicesDep, today: TodayDep, base
         "query": request.q, "mode": request.mode, "total": outcome.total, "page": request.page,
         "page_size": request.page_size, "results": outcome.results, "facets": outcome.facets,
         "context_applied": context is not None,
+        "interpreted": {"bando_status": statuses} if (statuses := request.interpreted_statuses()) else {},
     })
     # validated once here and serialised by pydantic directly (FastAPI would dump, re-validate and encode it again)
     return Response(response.model_dump_json(), media_type="application/json")

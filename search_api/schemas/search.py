@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from kb.index.filters import BandoStatus, SearchFilters
 from kb.index.schema import DocType, Level
 from search_api.context import CommuneContext
+from search_api.query_intent import call_statuses
 from search_api.schemas.common import FacetValue, ResultDocument
 from search_api.searcher import Mode
 
@@ -67,6 +68,7 @@ class SearchRequest(FilterParams):
                                            description="'Comuni come il mio': abitanti del proprio comune")
     context_regione: str | None = Field(default=None, max_length=60,
                                         description="'Comuni come il mio': regione del proprio comune")
+    interpret: bool = Field(default=True, description="Riconoscere nella domanda lo stato dei bandi ('bandi aperti')")
 
     @field_validator("q")
     @classmethod
@@ -79,8 +81,13 @@ class SearchRequest(FilterParams):
         ctx = CommuneContext(self.context_population, (self.context_regione or "").strip() or None)
         return None if ctx.empty else ctx
 
+    def interpreted_statuses(self) -> list[BandoStatus]:
+        """Call statuses read from the question, unless the request filters on status itself or opts out."""
+        return call_statuses(self.q) if self.interpret and not self.bando_status else []
+
     def to_filters(self) -> SearchFilters:
-        return SearchFilters.model_validate(self.model_dump(include=set(FilterParams.model_fields)))
+        filters = SearchFilters.model_validate(self.model_dump(include=set(FilterParams.model_fields)))
+        return filters.model_copy(update={"calls_in_status": self.interpreted_statuses()})
 
 
 class SearchResponse(BaseModel):
@@ -92,3 +99,5 @@ class SearchResponse(BaseModel):
     results: list[ResultDocument]
     facets: dict[str, list[FacetValue]] = Field(description="Conteggi per valore, sui documenti del risultato")
     context_applied: bool = Field(description="Vero se 'comuni come il mio' ha riordinato le esperienze")
+    interpreted: dict[str, list[str]] = Field(
+        default_factory=dict, description="Filtri letti nella domanda (es. bando_status: aperto per 'bandi aperti')")

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from kb.index.analysis import ItalianAnalyzer
 from kb.index.schema import population_band
+from search_api.query_intent import call_statuses
 from tests.report_pdf import render_report
 
 CER_QUERY = "come ha fatto un piccolo comune a creare una comunità energetica?"
@@ -176,3 +177,29 @@ def test_bando_status_comes_from_the_injected_date(api: TestClient) -> None:
     status = {r["doc_id"]: r["bando_status"] for r in results}
     assert status == {"bando-ciclabili": "aperto", "bando-scaduto": "scaduto", "bando-in-arrivo": "in_arrivo"}
     assert all(r["bando_status"] is None for r in _all_results(api, q="energia", doc_type="normativa"))
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("bandi aperti per piste ciclabili", ["aperto"]),
+    ("Avvisi in arrivo per le CER", ["in_arrivo"]),
+    ("contributi attivi per il fotovoltaico", ["aperto"]),
+    ("bandi scaduti sulle scuole", ["scaduto"]),
+    ("porte aperte al municipio", []),
+    ("bandi per piste ciclabili", []),
+])
+def test_call_status_words_in_the_question(query: str, expected: list[str]) -> None:
+    assert [s.value for s in call_statuses(query)] == expected
+
+
+def test_bandi_aperti_in_the_question_leaves_out_other_calls_only(api: TestClient) -> None:
+    body = _search(api, q="bandi aperti per piste ciclabili e comunità energetiche", page_size=50)
+    assert body["interpreted"] == {"bando_status": ["aperto"]}
+    calls = {r["doc_id"]: r["bando_status"] for r in body["results"] if r["doc_type"] == "bando"}
+    assert calls == {"bando-ciclabili": "aperto"}
+    assert {r["doc_type"] for r in body["results"]} > {"bando"}, "experiences and rules stay"
+    literal = _search(api, q="bandi aperti per piste ciclabili e comunità energetiche", page_size=50,
+                      interpret="false")
+    assert literal["interpreted"] == {}
+    assert {r["bando_status"] for r in literal["results"] if r["doc_type"] == "bando"} >= {"scaduto", "in_arrivo"}
+    explicit = _search(api, q="bandi aperti per piste ciclabili", bando_status="scaduto")
+    assert explicit["interpreted"] == {} and [r["doc_id"] for r in explicit["results"]] == ["bando-scaduto"]
