@@ -5,17 +5,20 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from kb.settings import Settings, get_settings
 from search_api.errors import install_error_handlers
 from search_api.observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
-from search_api.routes import bandi, documents, normativa, ops, search, similar
+from search_api.routes import bandi, documents, normativa, ops, search, similar, ui
 from search_api.services import Clock, build_services
 
+STATIC = Path(__file__).resolve().parent / "ui" / "static"
 DESCRIPTION = """
 Ricerca ibrida (lessicale italiana + semantica) su buone pratiche, progetti, normativa e bandi per lo sviluppo
 sostenibile dei comuni (Agenda 2030). Ogni risultato è un documento con i passaggi più pertinenti, evidenziati e
@@ -56,8 +59,9 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None, backen
                   openapi_tags=TAGS, lifespan=lifespan)
     app.state.services = None
     install_error_handlers(app)
-    for module in (search, documents, similar, bandi, normativa, ops):
+    for module in (search, documents, similar, bandi, normativa, ops, ui):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "DELETE"],

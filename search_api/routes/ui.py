@@ -1,0 +1,117 @@
+"""The web interface: the same searches as the JSON API, rendered in Italian; the state lives in the URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.errors import ApiError, validation_details
+from search_api.query_pipeline import run_search
+from search_api.routes.bandi import list_bandi
+from search_api.routes.documents import DocId, similar
+from search_api.routes.normativa import overview
+from search_api.schemas.bandi import BandiRequest
+from search_api.schemas.normativa import OverviewRequest
+from search_api.schemas.search import SearchRequest
+from search_api.ui import labels
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "ui" / "templates")
+templates.env.globals.update(labels=labels, label=labels.label)
+EXAMPLES = (
+    "come ha fatto un piccolo comune a creare una comunità energetica?",
+    "bandi aperti per piste ciclabili",
+    "illuminazione pubblica LED PNRR",
+    "raccolta differenziata porta a porta e tariffa puntuale",
+)
+LIST_FIELDS = ("doc_type", "sdg", "theme", "regione", "provincia", "comune", "population_band", "bando_status",
+               "level", "status", "beneficiary")
+
+
+def _params(request: Request) -> dict[str, Any]:
+    """Query string as a dict: list fields as lists, empty values dropped."""
+    data: dict[str, Any] = {}
+    for key in request.query_params:
+        values = [v for v in request.query_params.getlist(key) if v.strip()]
+        if values:
+            data[key] = values if key in LIST_FIELDS else values[-1]
+    return data
+
+
+def _url(path: str, params: dict[str, Any], **changes: Any) -> str:
+    merged = {**params, **changes}
+    pairs = [(k, v) for k, vs in merged.items() if vs not in (None, "", []) for v in (vs if isinstance(vs, list)
+                                                                                         else [vs])]
+    return f"{path}?{urlencode(pairs)}" if pairs else path
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    return [f"{d['campo']}: {d['messaggio']}" if d["campo"] else d["messaggio"]
+            for d in validation_details(exc.errors())]
+
+
+def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"url": _url, **context})
+
+
+@router.get("/", response_class=HTMLResponse)
+def search_page(request: Request, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep) -> HTMLResponse:
+    params = _params(request)
+    context: dict[str, Any] = {"params": params, "examples": EXAMPLES, "errors": [], "body": None}
+    if params.get("q"):
+        try:
+            search = SearchRequest.model_validate(params)
+        except ValidationError as exc:
+            return _page(request, "search.html", **{**context, "errors": _errors(exc)})
+        outcome = run_search(services.pipeline, search.q, mode=search.mode,
+                             filters=search.to_filters().to_qdrant(today), today=today,
+                             offset=(search.page - 1) * search.page_size, limit=search.page_size,
+                             base_url=base_url, context=search.context())
+        interpreted = search.interpreted_statuses()
+        pages = max(1, -(-outcome.total // search.page_size))
+        context["body"] = {"results": outcome.results, "facets": outcome.facets, "total": outcome.total,
+                           "page": search.page, "pages": min(pages, 50), "interpreted": interpreted}
+    return _page(request, "search.html", **context)
+
+
+@router.get("/ui/bandi", response_class=HTMLResponse)
+def bandi_page(request: Request, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep) -> HTMLResponse:
+    params = _params(request)
+    try:
+        body = list_bandi(BandiRequest.model_validate(params), services, today, base_url)
+    except (ValidationError, ApiError) as exc:
+        errors = _errors(exc) if isinstance(exc, ValidationError) else [exc.message]
+        return _page(request, "bandi.html", params=params, body=None, errors=errors)
+    return _page(request, "bandi.html", params=params, body=body, errors=[])
+
+
+@router.get("/ui/normativa", response_class=HTMLResponse)
+def normativa_page(request: Request, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep) -> HTMLResponse:
+    params = _params(request)
+    body, errors = None, []
+    if params.get("topic"):
+        try:
+            request_model = OverviewRequest.model_validate({k: v for k, v in params.items() if k != "format"})
+            body = overview(request_model, services, today, base_url)
+        except ValidationError as exc:
+            errors = _errors(exc)
+    return _page(request, "normativa.html", params=params, body=body, errors=errors)
+
+
+@router.get("/ui/simili/{doc_id}", response_class=HTMLResponse)
+def similar_page(request: Request, doc_id: DocId, services: ServicesDep, today: TodayDep,
+                 base_url: BaseUrlDep) -> HTMLResponse:
+    body = similar(doc_id, services, today, base_url, limit=10)
+    return _page(request, "similar.html", params={}, body=body, errors=[])
+
+
+@router.get("/ui/invia", response_class=HTMLResponse)
+def submit_page(request: Request) -> HTMLResponse:
+    return _page(request, "submit.html", params={}, errors=[])
