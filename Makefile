@@ -14,7 +14,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps index run test lint corpus bench-ingest bench-search eval clean
+.PHONY: help install install-dev system-deps browser-deps index run test lint corpus bench-ingest bench-search eval clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -42,6 +42,15 @@ system-deps: ## OCR for scanned PDFs (tesseract + Italian); installs with apt-ge
 		echo "ATTENZIONE: tesseract-ocr-ita non installato: i PDF scansionati saranno segnalati 'needs_ocr'"; \
 	fi
 
+browser-deps: ## Chromium for the browser tests (Debian package, driven by Playwright); apt-get when run as root
+	@if command -v chromium >/dev/null; then \
+		echo "chromium presente"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "ATTENZIONE: chromium non installato: i test nel browser saranno saltati"; \
+	fi
+
 CORPUS_DIRS := corpus/buone_pratiche corpus/progetti corpus/normativa corpus/bandi
 
 index: install system-deps ## Index the sample corpus (its four type folders) into KB_INDEX_PATH
@@ -55,7 +64,7 @@ run: index ## Install, index corpus/ and serve the API (http://$(HOST):$(PORT)/d
 	@echo "API: http://$(HOST):$(PORT)/search?q=...  documentazione: http://$(HOST):$(PORT)/docs"
 	$(KB) serve --host $(HOST) --port $(PORT)
 
-test: install-dev system-deps ## Install test dependencies and run the whole test suite
+test: install-dev system-deps browser-deps ## Install test dependencies and run the whole test suite
 	$(VENV)/bin/pytest
 
 lint: install-dev ## ruff + mypy
