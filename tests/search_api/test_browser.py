@@ -166,3 +166,33 @@ def test_no_serious_accessibility_violations(page: Any, live: dict[str, str], pa
     violations = Axe().run(page).response["violations"]
     serious = [(v["id"], v["help"], len(v["nodes"])) for v in violations if v["impact"] in ("serious", "critical")]
     assert not serious, serious
+
+
+def test_keyboard_only_search(page: Any, live: dict[str, str]) -> None:
+    page.goto(f"{live['api']}/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Vai al contenuto", "skip link comes first"
+    page.get_by_label("Che cosa cerchi?").focus()
+    page.keyboard.type("illuminazione pubblica LED")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator(".risultato").count() >= 1
+
+
+def test_submission_form_sends_with_the_key_and_follows_the_status(page: Any, live: dict[str, str],
+                                                                  tmp_path: Path) -> None:
+    document = tmp_path / "orto-sociale.md"
+    document.write_text("# Orto sociale a Campobello\n\nIl comune ha affidato un orto sociale agli anziani.\n",
+                        encoding="utf-8")
+    page.goto(f"{live['api']}/ui/invia")
+    page.get_by_label("Chiave di scrittura").fill("sbagliata")
+    page.get_by_label("File (PDF, DOCX, ODT, HTML, Markdown, testo)").set_input_files(str(document))
+    page.get_by_label("Tipo di documento").select_option("buona_pratica")
+    page.get_by_role("button", name="Invia").click()
+    page.wait_for_function("document.getElementById('esito-invio').textContent.startsWith('Errore')")
+    assert "non valida" in page.locator("#esito-invio").inner_text()
+    page.get_by_label("Chiave di scrittura").fill(API_KEY)
+    page.get_by_role("button", name="Invia").click()
+    page.wait_for_function("document.getElementById('esito-invio').textContent.includes('indicizzato')",
+                           timeout=60_000)
+    assert "orto-sociale" in page.locator("#esito-invio").inner_text()
