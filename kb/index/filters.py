@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from qdrant_client import models
 
 from kb.index.schema import DocType, Level, encode_flag
@@ -27,23 +27,51 @@ def bando_status(opening: dt.date | None, deadline: dt.date | None, today: dt.da
     return BandoStatus.aperto
 
 
-class SearchFilters(BaseModel):
-    """Every field narrows the results; lists mean "any of" (OR inside a field, AND across fields)."""
+class FilterParams(BaseModel):
+    """The filters users set (API, web pages, CLI): values of one field are alternatives (OR), different fields
+    must all hold (AND)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    doc_type: list[DocType] = Field(default_factory=list, max_length=4)
-    sdg: list[int] = Field(default_factory=list, max_length=17)
-    theme: list[str] = Field(default_factory=list, max_length=20)
+    doc_type: list[DocType] = Field(default_factory=list, max_length=4,
+                                    description="buona_pratica, progetto, normativa, bando")
+    sdg: list[int] = Field(default_factory=list, max_length=17, description="Obiettivi Agenda 2030 (1-17)")
+    theme: list[str] = Field(default_factory=list, max_length=20, description="Temi (es. energia-cer, mobilita)")
     regione: list[str] = Field(default_factory=list, max_length=30)
     provincia: list[str] = Field(default_factory=list, max_length=120)
     comune: list[str] = Field(default_factory=list, max_length=50)
-    population_band: list[str] = Field(default_factory=list, max_length=10)
-    year_from: int | None = Field(default=None, ge=1900, le=2100)
-    year_to: int | None = Field(default=None, ge=1900, le=2100)
-    level: list[Level] = Field(default_factory=list, max_length=3)
-    in_force: bool | None = None
-    bando_status: list[BandoStatus] = Field(default_factory=list, max_length=3)
+    population_band: list[str] = Field(default_factory=list, max_length=10, description="Fascia di popolazione")
+    year_from: int | None = Field(default=None, ge=1900, le=2100, description="Anno minimo")
+    year_to: int | None = Field(default=None, ge=1900, le=2100, description="Anno massimo")
+    bando_status: list[BandoStatus] = Field(default_factory=list, max_length=3,
+                                            description="Bandi: aperto, in_arrivo, scaduto (a oggi)")
+    level: list[Level] = Field(default_factory=list, max_length=3, description="Normativa: UE, nazionale, regionale")
+    in_force: bool | None = Field(default=None, description="Normativa: solo in vigore (true) o abrogata (false)")
+
+    @field_validator("sdg")
+    @classmethod
+    def _sdg_range(cls, value: list[int]) -> list[int]:
+        if any(not 1 <= n <= 17 for n in value):
+            raise ValueError("gli SDG vanno da 1 a 17")
+        return value
+
+    @field_validator("theme", "regione", "provincia", "comune", "population_band")
+    @classmethod
+    def _short_values(cls, value: list[str]) -> list[str]:
+        if any(len(v) > 120 for v in value):
+            raise ValueError("valore troppo lungo (massimo 120 caratteri)")
+        return [v.strip() for v in value if v.strip()]
+
+    @model_validator(mode="after")
+    def _years(self) -> FilterParams:
+        if self.year_from is not None and self.year_to is not None and self.year_from > self.year_to:
+            raise ValueError("year_from è successivo a year_to")
+        return self
+
+
+class SearchFilters(FilterParams):
+    """The user's filters plus those the service sets itself (eligibility of calls, statuses read in the question)."""
+
     beneficiary: list[str] = Field(default_factory=list, max_length=11)
     population: int | None = Field(default=None, ge=0, le=100_000_000, description="comune eligible by size")
     calls_in_status: list[BandoStatus] = Field(default_factory=list, max_length=3,
