@@ -14,20 +14,24 @@ from search_api.schemas.search import SearchRequest, SearchResponse
 router = APIRouter(tags=["ricerca"], responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
 
 
-def _search(request: SearchRequest, services: ServicesDep, today: TodayDep, base_url: str) -> Response:
+def execute(request: SearchRequest, services: ServicesDep, today: TodayDep, base_url: str) -> SearchResponse:
+    """One search as the API answers it (the web page renders the same response)."""
     context = request.context()
     outcome = run_search(services.pipeline, request.q, mode=request.mode,
                          filters=request.to_filters().to_qdrant(today), today=today,
                          offset=(request.page - 1) * request.page_size, limit=request.page_size,
                          base_url=base_url, context=context)
     services.metrics.searches.labels(request.mode.value).inc()
-    response = SearchResponse.model_validate({
+    return SearchResponse.model_validate({
         "query": request.q, "mode": request.mode, "total": outcome.total, "page": request.page,
         "page_size": request.page_size, "results": outcome.results, "facets": outcome.facets,
         "context_applied": context is not None,
         "interpreted": {"bando_status": statuses} if (statuses := request.interpreted_statuses()) else {},
     })
-    # validated once here and serialised by pydantic directly (FastAPI would dump, re-validate and encode it again)
+
+
+def _json(response: SearchResponse) -> Response:
+    # validated once by `execute` and serialised by pydantic directly (FastAPI would dump, re-validate, encode again)
     return Response(response.model_dump_json(), media_type="application/json")
 
 
@@ -37,11 +41,11 @@ def search_get(params: Annotated[SearchRequest, Query()], services: ServicesDep,
     """Ricerca in linguaggio naturale: un risultato per documento, con i passaggi migliori evidenziati e citati
     (file e pagina), i conteggi per filtro (faccette) calcolati sui documenti trovati e, se si indicano abitanti
     e regione del proprio comune, le esperienze di comuni simili più in alto."""
-    return _search(params, services, today, base_url)
+    return _json(execute(params, services, today, base_url))
 
 
 @router.post("/search", response_model=SearchResponse, summary="Cerca (richiesta nel corpo JSON)")
 def search_post(body: Annotated[SearchRequest, Body()], services: ServicesDep, today: TodayDep,
                 base_url: BaseUrlDep) -> Response:
     """Come GET /search, con i parametri in un oggetto JSON (per domande lunghe o molti filtri)."""
-    return _search(body, services, today, base_url)
+    return _json(execute(body, services, today, base_url))

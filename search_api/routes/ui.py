@@ -13,13 +13,13 @@ from pydantic import ValidationError
 
 from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
 from search_api.errors import ApiError, validation_details
-from search_api.query_pipeline import run_search
 from search_api.routes.bandi import list_bandi
 from search_api.routes.documents import DocId, similar
 from search_api.routes.normativa import overview
+from search_api.routes.search import execute
 from search_api.schemas.bandi import BandiRequest
 from search_api.schemas.normativa import OverviewRequest
-from search_api.schemas.search import SearchRequest
+from search_api.schemas.search import MAX_PAGE, SearchRequest
 from search_api.ui import labels
 
 router = APIRouter(include_in_schema=False)
@@ -70,14 +70,9 @@ def search_page(request: Request, services: ServicesDep, today: TodayDep, base_u
             search = SearchRequest.model_validate(params)
         except ValidationError as exc:
             return _page(request, "search.html", **{**context, "errors": _errors(exc)})
-        outcome = run_search(services.pipeline, search.q, mode=search.mode,
-                             filters=search.to_filters().to_qdrant(today), today=today,
-                             offset=(search.page - 1) * search.page_size, limit=search.page_size,
-                             base_url=base_url, context=search.context())
-        interpreted = search.interpreted_statuses()
-        pages = max(1, -(-outcome.total // search.page_size))
-        context["body"] = {"results": outcome.results, "facets": outcome.facets, "total": outcome.total,
-                           "page": search.page, "pages": min(pages, 50), "interpreted": interpreted}
+        body = execute(search, services, today, base_url)
+        context["body"] = body
+        context["pages"] = min(max(1, -(-body.total // search.page_size)), MAX_PAGE)
     return _page(request, "search.html", **context)
 
 
