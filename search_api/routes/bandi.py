@@ -14,10 +14,9 @@ from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
 from search_api.documents import document_url, file_url
 from search_api.errors import ApiError
 from search_api.facets import status_of
-from search_api.query_pipeline import run_search
 from search_api.schemas.bandi import BandiOrder, BandiRequest, BandiResponse
 from search_api.schemas.common import ErrorResponse
-from search_api.searcher import Mode
+from search_api.searcher import DocumentHit, RankedDocuments
 
 router = APIRouter(tags=["bandi"], responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
 ITEM_FIELDS = ("title", "issuer", "regione", "opening_date", "deadline", "budget", "beneficiaries", "population_cap",
@@ -36,32 +35,40 @@ def list_bandi(params: Annotated[BandiRequest, Query()], services: ServicesDep, 
                        f"{', '.join(BENEFICIARIES)}", [{"campo": "beneficiary", "messaggio": "valore non ammesso"}])
     eligibility = SearchFilters(doc_type=[DocType.bando], beneficiary=params.beneficiary,
                                 population=params.population, theme=params.theme, sdg=params.sdg)
-    unfiltered_status = eligibility_filter(eligibility, params.regione, today)
-    with_status = eligibility_filter(eligibility.model_copy(update={"bando_status": params.status}),
-                                     params.regione, today)
+    eligible = eligibility_filter(eligibility, params.regione, today)
+    everything = all_calls(services.backend, eligible)
+    with_status, chosen = eligible, everything
+    if params.status:
+        with_status = eligibility_filter(eligibility.model_copy(update={"bando_status": params.status}),
+                                         params.regione, today)
+        chosen = all_calls(services.backend, with_status)
     order = params.order or (BandiOrder.pertinenza if params.q else BandiOrder.scadenza)
-    passages: dict[str, list[dict[str, Any]]] = {}
-    scores: dict[str, float] = {}
+    ranked: dict[str, DocumentHit] = {}
     if params.q:
-        outcome = run_search(services.pipeline, params.q, mode=Mode.hybrid, filters=with_status, today=today,
-                             offset=0, limit=1000, base_url=base_url)
-        ranked = outcome.results
-        for rank in ranked:
-            passages[rank["doc_id"]], scores[rank["doc_id"]] = rank["passages"][:1], rank["score"]
-        by_id = {p["doc_id"]: p for p in all_calls(services.backend, with_status)}
-        calls = [by_id[r["doc_id"]] for r in ranked if r["doc_id"] in by_id]
+        retrieved = services.pipeline.get_component("retriever").run(query=params.q, filters=with_status)
+        ranked = {d.doc_id: d for d in retrieved["documents"].documents}
+        by_id = {p["doc_id"]: p for p in chosen}
+        calls = [by_id[doc_id] for doc_id in ranked if doc_id in by_id]
     else:
-        calls = all_calls(services.backend, with_status)
+        calls = list(chosen)
     if order is BandiOrder.scadenza:
         calls.sort(key=lambda p: deadline_key(p, today))
-    counts = Counter(status_of(p, today) or "senza_date" for p in all_calls(services.backend, unfiltered_status))
+    counts = Counter(status_of(p, today) or "senza_date" for p in everything)
     start = (params.page - 1) * params.page_size
+    page = calls[start:start + params.page_size]
+    passages: dict[str, list[dict[str, Any]]] = {}
+    if ranked:  # the passage that matched, for the calls shown only
+        shown = RankedDocuments(tuple(ranked[str(p["doc_id"])] for p in page))
+        results = services.pipeline.get_component("pager").run(documents=shown, query=params.q, today=today,
+                                                               limit=len(page), base_url=base_url)["results"]
+        passages = {r["doc_id"]: r["passages"][:1] for r in results}
     items = []
-    for payload in calls[start:start + params.page_size]:
+    for payload in page:
         doc_id = str(payload["doc_id"])
         item = {k: payload.get(k) for k in ITEM_FIELDS}
+        score = round(ranked[doc_id].score, 6) if doc_id in ranked else None
         item.update(doc_id=doc_id, status=status_of(payload, today), days_left=days_left(payload, today),
-                    score=scores.get(doc_id), passages=passages.get(doc_id, []),
+                    score=score, passages=passages.get(doc_id, []),
                     url=document_url(base_url, doc_id), file_url=file_url(base_url, doc_id))
         items.append({k: v for k, v in item.items() if v is not None})
     return BandiResponse.model_validate({"today": today, "total": len(calls), "page": params.page,
