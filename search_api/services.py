@@ -10,6 +10,7 @@ from typing import Any
 
 from haystack import Pipeline
 
+from ingest.extract import TextExtractor
 from ingest.service import IngestService
 from kb.index.embedders import DenseEmbedder, embedder_from_settings
 from kb.index.factory import open_backend
@@ -34,6 +35,7 @@ class Services:
     highlighter: Highlighter
     pipeline: Pipeline
     ingest: IngestService
+    extractor: TextExtractor
     worker: IngestWorker
     metrics: Metrics
     clock: Clock
@@ -69,5 +71,6 @@ def build_services(settings: Settings, *, embedder: DenseEmbedder | None = None,
     worker.start()
     logger.info("services ready", extra={"backend": settings.backend, "model": settings.model,
                                          "chunks": backend.count()})
-    return Services(settings, backend, embedder, searcher, highlighter, pipeline, ingest, worker, metrics,
+    extractor = TextExtractor(ocr_enabled=settings.ocr_enabled, ocr_language=settings.ocr_language)
+    return Services(settings, backend, embedder, searcher, highlighter, pipeline, ingest, extractor, worker, metrics,
                     clock or dt.date.today)

@@ -41,7 +41,7 @@ async def similar_to_project(
         data = await file.read(limit_bytes + 1)
         if len(data) > limit_bytes:
             raise ApiError(413, "file_troppo_grande", f"il file supera {services.settings.max_upload_mb} MB")
-        project = await run_in_threadpool(_extract, services.settings.ocr_enabled, file.filename, data)
+        project = await run_in_threadpool(_extract, services.extractor, file.filename, data)
     elif text and text.strip():
         project = text
     else:
@@ -60,13 +60,13 @@ async def similar_to_project(
     return ProjectMatches.model_validate({"keywords": probe.keywords, **found})
 
 
-def _extract(ocr_enabled: bool, filename: str, data: bytes) -> str:
+def _extract(extractor: TextExtractor, filename: str, data: bytes) -> str:
     name = Path(filename).name[-200:]
     with tempfile.TemporaryDirectory(prefix="kb-similar-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
         try:
-            return TextExtractor(ocr_enabled=ocr_enabled).extract(path, data)
+            return extractor.extract(path, data)
         except IngestError as exc:
             status = 415 if exc.code in ("unsupported_type", "type_mismatch") else 422
             raise ApiError(status, "tipo_non_supportato" if status == 415 else "file_non_leggibile",
