@@ -27,10 +27,9 @@ def pertinent_acts(lexical_scores: dict[str, float]) -> set[str]:
 
 def group_by_level(results: list[dict[str, Any]], per_level: int, passages: int) -> list[dict[str, Any]]:
     """Results (already filtered to pertinent acts, best first) grouped UE -> nazionale -> regionale."""
-    kept = results
     groups = []
     for level in Level:
-        acts = [_act(r, passages) for r in kept if r["metadata"].get("level") == level.value]
+        acts = [_act(r, passages) for r in results if r["metadata"].get("level") == level.value]
         acts.sort(key=lambda a: (str(a.get("act_date") or ""), a["score"]), reverse=True)
         if acts:
             groups.append({"level": level, "label": LEVEL_LABELS[level], "acts": acts[:per_level]})
@@ -46,7 +45,9 @@ def _act(result: dict[str, Any], passages: int) -> dict[str, Any]:
 
 
 def _state(in_force: bool | None) -> str:
-    return {True: "in vigore", False: "abrogato"}.get(in_force, "stato non indicato")  # type: ignore[arg-type]
+    if in_force is None:
+        return "stato non indicato"
+    return "in vigore" if in_force else "abrogato"
 
 
 def _pages(citation: dict[str, Any]) -> str:

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from search_api.deps import ServicesDep
-from search_api.errors import ApiError
 
 router = APIRouter(tags=["servizio"])
 
 
 @router.get("/health", summary="Il servizio è avviato (modello e indice caricati)")
-def health(request: Request) -> dict[str, Any]:
-    services = getattr(request.app.state, "services", None)
-    if services is None:
-        raise ApiError(503, "servizio_in_avvio", "il servizio si sta avviando", headers={"Retry-After": "5"})
+def health(services: ServicesDep) -> dict[str, Any]:
     return {"status": "ok", "model": services.settings.model, "backend": str(services.settings.backend)}
 
 

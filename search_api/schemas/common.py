@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -63,8 +62,3 @@ class ResultDocument(BaseModel):
 class FacetValue(BaseModel):
     value: str | int | bool
     count: int = Field(description="Numero di documenti del risultato con questo valore")
-
-
-class DateRange(BaseModel):
-    opening_date: dt.date | None = None
-    deadline: dt.date | None = None
