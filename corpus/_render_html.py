@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
-from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, inline_runs
+from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, inline_markup
 
 SITE = "Rete dei Comuni Sostenibili"
 SECTIONS = {"buona_pratica": ("Buone pratiche", "/buone-pratiche/"), "progetto": ("Progetti", "/progetti/"),
@@ -18,15 +18,7 @@ _MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio
 
 def inline_html(text: str) -> str:
     """Inline Markdown -> escaped HTML with <strong>/<em>."""
-    out = []
-    for run in inline_runs(text):
-        piece = escape(run.text, quote=False)
-        if run.italic:
-            piece = f"<em>{piece}</em>"
-        if run.bold:
-            piece = f"<strong>{piece}</strong>"
-        out.append(piece)
-    return "".join(out)
+    return inline_markup(text, "em", "strong")
 
 
 def block_html(block: Block) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^\s*[-*+]\s+(.*)$")
@@ -140,6 +141,19 @@ def parse_markdown(body: str) -> list[Block]:
                 i += 1
             blocks.append(Paragraph(" ".join(parts)))
     return blocks
+
+
+def inline_markup(text: str, italic_tag: str, bold_tag: str) -> str:
+    """Inline Markdown -> escaped markup with the given tags (em/strong for HTML, i/b for reportlab paragraphs)."""
+    out = []
+    for run in inline_runs(text):
+        piece = escape(run.text, quote=False)
+        if run.italic:
+            piece = f"<{italic_tag}>{piece}</{italic_tag}>"
+        if run.bold:
+            piece = f"<{bold_tag}>{piece}</{bold_tag}>"
+        out.append(piece)
+    return "".join(out)
 
 
 def inline_runs(text: str, bold: bool = False, italic: bool = False) -> list[Run]:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import reportlab
-from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, column_weights, inline_runs
+from _render_markdown import Block, Heading, ListBlock, Paragraph, Quote, Table, column_weights, inline_markup
 from _render_scan import render_scan_page
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
@@ -68,15 +68,7 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 def markup(text: str) -> str:
     """Inline Markdown -> reportlab paragraph markup (escaped, <b>/<i>)."""
-    out = []
-    for run in inline_runs(text):
-        piece = run.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        if run.italic:
-            piece = f"<i>{piece}</i>"
-        if run.bold:
-            piece = f"<b>{piece}</b>"
-        out.append(piece)
-    return "".join(out)
+    return inline_markup(text, "i", "b")
 
 
 def _table(block: Table, styles: dict[str, ParagraphStyle], width: float) -> RLTable:
