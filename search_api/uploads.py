@@ -61,6 +61,7 @@ class IngestWorker:
         self.queue_dir, self.status_dir = root / "queue", root / "status"
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
         self._active: set[str] = set()
         self._thread: threading.Thread | None = None
 
@@ -90,13 +91,8 @@ class IngestWorker:
 
     def join(self, timeout: float = 60.0) -> bool:
         """Wait until the queue is empty (tests, shutdown); True if it emptied in time."""
-        deadline = dt.datetime.now() + dt.timedelta(seconds=timeout)
-        while dt.datetime.now() < deadline:
-            with self._lock:
-                if not self._active:
-                    return True
-            threading.Event().wait(0.05)
-        return False
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._active, timeout)
 
     # -- API side --------------------------------------------------------------------------------------------
     def is_pending(self, doc_id: str) -> bool:
@@ -170,8 +166,9 @@ class IngestWorker:
         status.finished_at = _now()
         self._save(status)
         shutil.rmtree(job_dir, ignore_errors=True)
-        with self._lock:
+        with self._idle:
             self._active.discard(doc_id)
+            self._idle.notify_all()
         logger.info("upload %s: %s", doc_id, status.status.value)
         if self._on_finish is not None:
             self._on_finish(status)

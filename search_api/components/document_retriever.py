@@ -27,8 +27,7 @@ class DocumentRetriever:
         self.searcher, self.chunks_per_doc = searcher, chunks_per_doc
 
     @component.output_types(documents=RankedDocuments)
-    def run(self, query: str, mode: str = Mode.hybrid.value, filters: models.Filter | None = None,
-            depth: int | None = None) -> dict[str, Any]:
-        hits = self.searcher.search_chunks(query, Mode(mode), filters, depth or self.searcher.candidates,
+    def run(self, query: str, mode: str = Mode.hybrid.value, filters: models.Filter | None = None) -> dict[str, Any]:
+        hits = self.searcher.search_chunks(query, Mode(mode), filters, self.searcher.candidates,
                                            payload=CANDIDATE_FIELDS)
         return {"documents": RankedDocuments(tuple(group_by_document(hits, self.chunks_per_doc)))}
