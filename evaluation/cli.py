@@ -117,3 +117,38 @@ def failures(
         _fail(str(exc))
     typer.echo(text)
     typer.echo(f"Scritto {path}")
+
+
+@eval_app.command()
+def enrichment(
+    corpus: Annotated[list[Path], typer.Option(help="Cartelle dei documenti con metadati dichiarati (ripetibile)")]
+    = [Path("corpus/buone_pratiche"), Path("corpus/progetti"), Path("corpus/normativa"), Path("corpus/bandi")],  # noqa: B006
+    out: Annotated[Path, typer.Option(help="Cartella dei risultati")] = Path("results/eval"),
+    calibrate: Annotated[bool, typer.Option(help="Riscrive kb/data/tagging_calibration.yaml con le soglie "
+                                                 "calibrate")] = False,
+) -> None:
+    """Confronta SDG, temi, luoghi, date e importi estratti con i metadati dichiarati del corpus."""
+    import yaml
+
+    from evaluation.enrichment import collect, evaluate, to_markdown
+    from ingest.enrich.gazetteer import load_gazetteer
+    from ingest.enrich.tagging import Tagger, load_calibration
+    from kb.index.embedders import embedder_from_settings
+    from kb.settings import get_settings
+
+    settings = get_settings()
+    embedder = embedder_from_settings(settings)
+    tagger = Tagger(embedder)
+    tagger.warm_up()
+    samples = collect(corpus, embedder, tagger, load_gazetteer(settings.gazetteer_path))
+    results = evaluate(samples, None if calibrate else load_calibration())
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "enrichment.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "enrichment.md").write_text(to_markdown(results), encoding="utf-8")
+    if calibrate:
+        target = Path(__file__).resolve().parents[1] / "kb" / "data" / "tagging_calibration.yaml"
+        header = ("# Written by `kb eval enrichment --calibrate`: tag thresholds fitted on half of the sample corpus "
+                  "(see results/eval/enrichment.md).\n")
+        target.write_text(header + yaml.safe_dump(results["calibration"], sort_keys=False), encoding="utf-8")
+        load_calibration.cache_clear()
+    typer.echo(to_markdown(results))

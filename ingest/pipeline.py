@@ -1,7 +1,8 @@
-"""The ingestion pipeline as a Haystack `Pipeline`: route by type -> convert -> OCR -> chunk -> embed -> write."""
+"""The ingestion pipeline as a Haystack `Pipeline`: route -> convert -> OCR -> chunk -> embed -> enrich -> write."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from haystack import Pipeline
@@ -14,6 +15,7 @@ from ingest.components.docx_converter import DocxConverter
 from ingest.components.html_converter import HtmlConverter
 from ingest.components.index_writer import IndexWriter
 from ingest.components.italian_chunker import ItalianChunker
+from ingest.components.metadata_enricher import MetadataEnricher
 from ingest.components.odt_converter import OdtConverter
 from ingest.components.pdf_ocr import PdfOcrFallback
 from ingest.components.sparse_embedder import ItalianSparseEmbedder
@@ -21,7 +23,7 @@ from ingest.formats import MIME_BY_EXTENSION
 from kb.index.analysis import Bm25SparseEncoder
 from kb.index.embedders import DenseEmbedder
 
-PIPELINE_VERSION = "3"  # bump when chunking or analysis changes, so re-ingestion rewrites every document
+PIPELINE_VERSION = "4"  # bump when chunking or analysis changes, so re-ingestion rewrites every document
 PDF, DOCX, ODT, HTML, TEXT = (MIME_BY_EXTENSION[e] for e in (".pdf", ".docx", ".odt", ".html", ".txt"))
 
 
@@ -57,15 +59,20 @@ def build_conversion_pipeline(*, ocr_enabled: bool = True, ocr_language: str = "
 
 
 def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0, overlap_tokens: int = 40,
-                   ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256) -> Pipeline:
+                   ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256,
+                   enrich: bool = True, gazetteer_path: Path | None = None,
+                   enrich_min_confidence: float = 0.5) -> Pipeline:
     pipe = Pipeline()
     converted = add_converters(pipe, ocr_enabled=ocr_enabled, ocr_language=ocr_language)
     pipe.add_component("chunker", ItalianChunker(embedder, max_tokens=max_tokens, overlap_tokens=overlap_tokens))
     pipe.add_component("sparse", ItalianSparseEmbedder(Bm25SparseEncoder()))
     pipe.add_component("dense", ChunkDenseEmbedder(embedder))
+    pipe.add_component("enricher", MetadataEnricher(embedder, enabled=enrich, gazetteer_path=gazetteer_path,
+                                                    min_confidence=enrich_min_confidence))
     pipe.add_component("writer", IndexWriter(backend, batch_size=write_batch_size))
     pipe.connect(converted, "chunker.documents")
     pipe.connect("chunker.documents", "sparse.documents")
     pipe.connect("sparse.documents", "dense.documents")
-    pipe.connect("dense.documents", "writer.documents")
+    pipe.connect("dense.documents", "enricher.documents")
+    pipe.connect("enricher.documents", "writer.documents")
     return pipe

@@ -75,14 +75,16 @@ class _Claims:
 class IngestService:
     def __init__(self, backend: Any, embedder: Any, *, files_path: Path | None = None, max_tokens: int = 0,
                  overlap_tokens: int = 40, ocr_enabled: bool = True, ocr_language: str = "ita",
-                 write_batch_size: int = 256, group_size: int = GROUP_SIZE) -> None:
+                 write_batch_size: int = 256, group_size: int = GROUP_SIZE, enrich: bool = True,
+                 gazetteer_path: Path | None = None, enrich_min_confidence: float = 0.5) -> None:
         if group_size < 1:
             raise ValueError("group_size deve essere >= 1")
         self.backend, self.embedder, self.files_path = backend, embedder, files_path
         self.model_name, self.group_size = getattr(embedder, "name", ""), group_size
         self.pipeline = build_pipeline(embedder, backend, max_tokens=max_tokens, overlap_tokens=overlap_tokens,
                                        ocr_enabled=ocr_enabled, ocr_language=ocr_language,
-                                       write_batch_size=write_batch_size)
+                                       write_batch_size=write_batch_size, enrich=enrich,
+                                       gazetteer_path=gazetteer_path, enrich_min_confidence=enrich_min_confidence)
 
     @classmethod
     def from_settings(cls, backend: Any, embedder: Any, settings: Any, *, files_path: Path | None = None,
@@ -91,7 +93,9 @@ class IngestService:
         return cls(backend, embedder, files_path=files_path, max_tokens=settings.chunk_max_tokens,
                    overlap_tokens=settings.chunk_overlap_tokens,
                    ocr_enabled=settings.ocr_enabled if ocr_enabled is None else ocr_enabled,
-                   ocr_language=settings.ocr_language, write_batch_size=settings.write_batch_size)
+                   ocr_language=settings.ocr_language, write_batch_size=settings.write_batch_size,
+                   enrich=settings.enrich_enabled, gazetteer_path=settings.gazetteer_path,
+                   enrich_min_confidence=settings.enrich_min_confidence)
 
     def warm_up(self) -> None:
         self.pipeline.warm_up()

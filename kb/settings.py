@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(default=40, ge=0)
     ocr_enabled: bool = True
     ocr_language: str = "ita"
+    # Enrichment: fill empty metadata from the text (SDG, themes, comune, dates, amounts, cited acts)
+    enrich_enabled: bool = True
+    gazetteer_path: Path | None = Field(default=None, description="ISTAT list of comuni (CSV); default: Lombardy")
+    enrich_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     # Retrieval
     lexical_weight: float = Field(default=0.85, ge=0.0, le=1.0, description="tuned on the domain dev split")
     candidates: int = Field(default=100, ge=10, le=1000)

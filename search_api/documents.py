@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+from qdrant_client import models
+
 from kb.index.schema import decode_flags
 
 # payload fields that belong to a chunk or to bookkeeping, not to the document's public metadata
 INTERNAL_FIELDS = frozenset({
     "text", "chunk_index", "section", "page_start", "page_end", "content_hash", "version", "source_path",
-    "ingested_at", "doc_id", "file_path",
+    "ingested_at", "doc_id", "file_path", "cited_acts", "cited_act_labels", "reference_key",
 })
 
 
@@ -36,3 +38,37 @@ def citation(base_url: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"doc_id": doc_id, "title": payload.get("title"), "source": payload.get("source"),
             "section": payload.get("section") or None, "page_start": page, "page_end": payload.get("page_end"),
             "url": file_url(base_url, doc_id, page if isinstance(page, int) else None)}
+
+
+def _first_chunks(backend: Any, conditions: list[models.FieldCondition], limit: int) -> list[dict[str, Any]]:
+    """One payload per document (its first chunk) among those matching all conditions."""
+    first = models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))
+    hits, _ = backend.scroll(models.Filter(must=[*conditions, first]), limit=limit)
+    return [h.payload for h in hits]
+
+
+def act_links(backend: Any, payload: dict[str, Any], base_url: str) -> dict[str, list[dict[str, Any]]]:
+    """Acts the document cites, each linked to the indexed act when there is one (the same regione first, for
+    regional laws sharing a number), and for an act the documents that cite it."""
+    keys = list(payload.get("cited_acts") or [])
+    labels = list(payload.get("cited_act_labels") or [])
+    indexed: dict[str, list[dict[str, Any]]] = {}
+    if keys:
+        for act in _first_chunks(backend, [
+                models.FieldCondition(key="doc_type", match=models.MatchValue(value="normativa")),
+                models.FieldCondition(key="reference_key", match=models.MatchAny(any=keys))], limit=4 * len(keys)):
+            indexed.setdefault(str(act.get("reference_key")), []).append(act)
+    cited = []
+    for key, label in zip(keys, labels, strict=False):
+        matches = sorted(indexed.get(key, []), key=lambda a: a.get("regione") != payload.get("regione"))
+        target: dict[str, Any] | None = matches[0] if matches else None
+        cited.append({"reference": label, "key": key, "doc_id": target.get("doc_id") if target else None,
+                      "title": target.get("title") if target else None,
+                      "url": document_url(base_url, str(target["doc_id"])) if target else None})
+    cited_by = []
+    if payload.get("reference_key"):
+        for doc in _first_chunks(backend, [models.FieldCondition(
+                key="cited_acts", match=models.MatchValue(value=str(payload["reference_key"])))], limit=100):
+            cited_by.append({"doc_id": doc.get("doc_id"), "title": doc.get("title"), "doc_type": doc.get("doc_type"),
+                             "url": document_url(base_url, str(doc["doc_id"]))})
+    return {"cited_acts": cited, "cited_by": cited_by}

@@ -29,7 +29,10 @@ FACET_FIELDS: dict[str, str] = {
 }
 # payload fields a candidate needs for facets, status and the comune context
 FACET_PAYLOAD = tuple(sorted({f for f in FACET_FIELDS.values() if f != "bando_status"}
-                             | {"opening_date", "deadline", "popolazione"}))
+                             | {"opening_date", "deadline", "popolazione", "extracted_fields"}))
+# a facet whose value may have been extracted rather than declared -> the field enrichment records
+_ENRICHED = {"sdg": "sdg", "themes": "themes", "regione": "regione", "provincia": "provincia", "comune": "comune",
+             "population_band": "popolazione", "year": "year", "level": "level"}
 
 
 def parse_date(value: Any) -> dt.date | None:
@@ -53,28 +56,36 @@ def status_of(payload: dict[str, Any], today: dt.date) -> str | None:
 
 def count_facets(payloads: Iterable[dict[str, Any]], today: dt.date,
                  limit: int = 50) -> dict[str, list[dict[str, Any]]]:
-    """{facet: [{value, count}]}, most frequent first (ties by value), at most `limit` values per facet.
+    """{facet: [{value, count, extracted}]}, most frequent first (ties by value), at most `limit` values per facet;
+    `extracted` counts the documents whose value was extracted from the text rather than declared.
 
     A hot path (every search, a few hundred documents): plain loops, no per-value helper calls.
     """
-    fields = [(name, field) for name, field in FACET_FIELDS.items() if field != "bando_status"]
+    fields = [(name, field, _ENRICHED.get(field)) for name, field in FACET_FIELDS.items() if field != "bando_status"]
     counts: dict[str, dict[Any, int]] = {name: {} for name in FACET_FIELDS}
+    extracted: dict[str, dict[Any, int]] = {name: {} for name in FACET_FIELDS}
     for payload in payloads:
-        for name, field in fields:
+        guessed = payload.get("extracted_fields") or ()
+        for name, field, source in fields:
             value = payload.get(field)
             if value is None or value == "" or value == []:
                 continue
             counter = counts[name]
+            marked = extracted[name] if source in guessed else None
             if isinstance(value, list):
                 for item in set(value):
                     counter[item] = counter.get(item, 0) + 1
+                    if marked is not None:
+                        marked[item] = marked.get(item, 0) + 1
             else:
                 if field in FLAG_FIELDS and isinstance(value, str):
                     value = value == "si"
                 counter[value] = counter.get(value, 0) + 1
+                if marked is not None:
+                    marked[value] = marked.get(value, 0) + 1
         status = status_of(payload, today)
         if status:
             counts["bando_status"][status] = counts["bando_status"].get(status, 0) + 1
-    return {name: [{"value": value, "count": n}
+    return {name: [{"value": value, "count": n, "extracted": extracted[name].get(value, 0)}
                    for value, n in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0])))[:limit]]
             for name, counter in counts.items()}

@@ -146,6 +146,9 @@ PAYLOAD_INDEXES: tuple[tuple[str, str], ...] = (
     ("deadline", "datetime"),
     ("opening_date", "datetime"),
     ("illustrativo", "keyword"),
+    ("extracted_fields", "keyword"),
+    ("cited_acts", "keyword"),
+    ("reference_key", "keyword"),
 )
 
 POPULATION_BANDS: tuple[tuple[str, int, int | None], ...] = (

@@ -18,7 +18,7 @@ from ingest.formats import MIME_BY_EXTENSION, mime_type
 from ingest.prepare import slugify
 from kb.index.schema import DocumentMetadata
 from search_api.deps import BaseUrlDep, ServicesDep, TodayDep, WriteKey
-from search_api.documents import document_url, file_url, public_metadata
+from search_api.documents import act_links, document_url, file_url, public_metadata
 from search_api.errors import ApiError, not_found, validation_details
 from search_api.facets import status_of
 from search_api.schemas.common import ErrorResponse
@@ -61,6 +61,7 @@ def detail(doc_id: DocId, services: ServicesDep, today: TodayDep, base_url: Base
                       "text": c.payload.get("text", "")} for c in chunks],
         "url": document_url(base_url, doc_id), "file_url": file_url(base_url, doc_id),
         "similar_url": f"{document_url(base_url, doc_id)}/similar",
+        **act_links(services.backend, first, base_url),
     })
 
 

@@ -62,3 +62,5 @@ class ResultDocument(BaseModel):
 class FacetValue(BaseModel):
     value: str | int | bool
     count: int = Field(description="Numero di documenti del risultato con questo valore")
+    extracted: int = Field(default=0, description="Di cui con il valore estratto automaticamente dal testo "
+                                                  "(non dichiarato da chi ha inviato il documento)")

@@ -19,6 +19,21 @@ class StoredPassage(BaseModel):
     text: str
 
 
+class CitedAct(BaseModel):
+    reference: str = Field(description="Riferimento dell'atto citato, in forma canonica (es. D.Lgs. 199/2021)")
+    key: str
+    doc_id: str | None = Field(default=None, description="L'atto nell'archivio, se presente")
+    title: str | None = None
+    url: str | None = None
+
+
+class CitingDocument(BaseModel):
+    doc_id: str
+    title: str | None = None
+    doc_type: DocType | None = None
+    url: str
+
+
 class DocumentDetail(BaseModel):
     doc_id: str
     title: str | None = None
@@ -32,6 +47,9 @@ class DocumentDetail(BaseModel):
     url: str
     file_url: str
     similar_url: str
+    cited_acts: list[CitedAct] = Field(default_factory=list, description="Atti normativi citati nel testo")
+    cited_by: list[CitingDocument] = Field(default_factory=list,
+                                           description="Per un atto normativo: i documenti che lo citano")
 
 
 class SimilarResponse(BaseModel):
