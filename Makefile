@@ -14,7 +14,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps index run test lint corpus bench-ingest bench-search eval clean
+.PHONY: help install install-dev system-deps browser-deps index run test lint corpus bench-ingest bench-search eval eval-enrichment clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ eval: install ## Retrieval quality on SQuAD-it and the domain set (dev, test) vs
 	$(KB) eval --dataset $(DOMAIN) --split test --out $(EVAL_OUT)/domain-test.json $(EVAL_ARGS)
 	$(KB) eval report --results $(EVAL_OUT)/squad-it.json --results $(EVAL_OUT)/domain-dev.json \
 		--results $(EVAL_OUT)/domain-test.json --out $(EVAL_OUT)
+
+eval-enrichment: install system-deps ## Extracted metadata vs the corpus's declared metadata (results/eval/enrichment.md)
+	$(KB) eval enrichment --out $(EVAL_OUT)
 
 clean: ## Remove the local index and caches (not the venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache
