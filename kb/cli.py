@@ -182,3 +182,70 @@ def serve(
     configure_logging(settings.log_level, settings.log_json)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
                 log_config=None, access_log=False)
+
+
+@app.command()
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="Server Qdrant di destinazione, es. http://localhost:6333")],
+    source: Annotated[Path | None, typer.Option("--from", help="Indice Edge da copiare (predefinito KB_INDEX_PATH)")]
+    = None,
+    collection: Annotated[str | None, typer.Option(help="Collezione di destinazione (predefinita KB_COLLECTION)")]
+    = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Frammenti per lotto")] = 256,
+    sample: Annotated[int, typer.Option(min=0, max=1000, help="Ricerche di controllo dopo la copia")] = 20,
+    restart: Annotated[bool, typer.Option(help="Ignora il punto di ripresa e copia dall'inizio")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Esito in JSON")] = False,
+) -> None:
+    """Copia l'indice incorporato (Edge) in un server o cluster Qdrant; riprende da dove si era interrotta."""
+    from dataclasses import asdict
+
+    from tqdm import tqdm
+
+    from kb.index.backends.base import IndexUnavailableError
+    from kb.index.backends.edge import EdgeBackend
+    from kb.index.backends.server import ServerBackend
+    from kb.index.migrate import copy_index, verify_copy
+
+    settings = get_settings()
+    edge = EdgeBackend(source or settings.index_path, settings.model)
+    target = ServerBackend(to, collection or settings.collection, settings.qdrant_api_key, settings.shard_number,
+                           settings.replication_factor)
+    try:
+        edge.ensure_collection(None)
+    except IndexUnavailableError as exc:
+        _fail(str(exc), 3)
+    try:
+        total = edge.count()
+        if not as_json:
+            typer.echo(f"Copia di {total} frammenti da {edge.path} a {to} (collezione {target.collection}, "
+                       f"{settings.shard_number} shard, {settings.replication_factor} copie per shard)")
+        with tqdm(total=total, desc="Copia", unit="frammenti", disable=as_json, file=sys.stderr) as bar:
+            copied = copy_index(edge, target, batch_size=batch_size, restart=restart, progress=bar.update)
+        checked = verify_copy(edge, target, sample=sample)
+    except IndexUnavailableError as exc:
+        _fail(f"{str(exc).rstrip('.')}. Rieseguire lo stesso comando per riprendere la copia.", 3)
+    except KeyboardInterrupt:
+        _fail("copia interrotta: rieseguire lo stesso comando per riprendere da dove si era fermata.", 130)
+    finally:
+        edge.close()
+        target.close()
+    if as_json:
+        typer.echo(json.dumps({"copy": asdict(copied), "verify": {**asdict(checked), "ok": checked.ok}},
+                              ensure_ascii=False, indent=2))
+    else:
+        if copied.note:
+            typer.echo(f"Nota: {copied.note}.")
+        if copied.resumed_at:
+            typer.echo(f"Ripresa dopo {copied.resumed_at} frammenti già copiati.")
+        typer.echo(f"Copiati {copied.copied} frammenti in {copied.batches} lotti.")
+        typer.echo(f"Verifica: {checked.source_count} frammenti nell'origine, {checked.target_count} nella "
+                   f"destinazione; {checked.queries - len(checked.mismatches)}/{checked.queries} ricerche di "
+                   "controllo con gli stessi risultati.")
+        if not checked.sparse_checked:
+            typer.echo("Ricerche lessicali non confrontate: con più shard Qdrant calcola l'IDF shard per shard.")
+        for mismatch in checked.mismatches:
+            typer.echo(f"  [diverso] {mismatch}")
+    if not checked.ok:
+        _fail("la copia non corrisponde all'origine (vedi sopra).", 1)
+    if not as_json:
+        typer.echo("Migrazione completata: impostare KB_QDRANT_URL (e KB_BACKEND=server) per usare il server.")

@@ -1,11 +1,19 @@
-"""One suite, two backends: the same writes, filters and queries on Qdrant Edge and on qdrant-client's stand-in
-for a server must give the same results (ids, order, scores, counts, facets)."""
+"""One suite, two backends: the same writes, filters and queries on Qdrant Edge and on a Qdrant server must give
+the same results (ids, order, scores, counts, facets).
+
+The server side is qdrant-client's `:memory:` stand-in by default. With `KB_QDRANT_URL` set (and
+`KB_QDRANT_API_KEY` if the server wants one) the suite also runs against that real server, in collections of its
+own that it deletes afterwards: `KB_QDRANT_URL=http://localhost:6333 pytest -m server tests/index`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,6 +33,30 @@ WORDS = ("comunità energetica fotovoltaico scuola pista ciclabile illuminazione
          "verde alberi bando contributo normativa decreto cittadini partecipazione municipio pompa calore").split()
 REGIONS = ("Lombardia", "Veneto", "Piemonte", "Toscana")
 TYPES = ("buona_pratica", "progetto", "normativa", "bando")
+SERVER_URL = os.environ.get("KB_QDRANT_URL")
+SERVERS = [
+    pytest.param(":memory:", id="memory"),
+    pytest.param(SERVER_URL, id="server", marks=[
+        pytest.mark.server, pytest.mark.skipif(not SERVER_URL, reason="KB_QDRANT_URL non impostata")]),
+]
+
+
+@pytest.fixture(scope="module", params=SERVERS)
+def server_url(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@contextmanager
+def open_server(url: str, dim: int) -> Iterator[ServerBackend]:
+    """A fresh collection on `url`; on a real server it is deleted afterwards."""
+    backend = ServerBackend(url, f"kb_congruence_{uuid.uuid4().hex[:12]}", os.environ.get("KB_QDRANT_API_KEY"))
+    backend.ensure_collection(dim)
+    try:
+        yield backend
+    finally:
+        if url != ":memory:":
+            backend.client.delete_collection(backend.collection)
+        backend.close()
 
 
 def _corpus() -> list[ChunkPoint]:
@@ -54,16 +86,17 @@ def _corpus() -> list[ChunkPoint]:
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EdgeBackend | ServerBackend, ...]]:
+def pair(tmp_path_factory: pytest.TempPathFactory,
+         server_url: str) -> Iterator[tuple[EdgeBackend | ServerBackend, ...]]:
     tmp: Path = tmp_path_factory.mktemp("congruence")
-    edge, server = make_backend("edge", tmp, 32), make_backend("server", tmp, 32)
+    edge = make_backend("edge", tmp, 32)
     corpus = _corpus()
-    for backend in (edge, server):
-        backend.upsert(corpus[:40])
-        backend.upsert(corpus[40:])
-    yield edge, server
+    with open_server(server_url, 32) as server:
+        for backend in (edge, server):
+            backend.upsert(corpus[:40])
+            backend.upsert(corpus[40:])
+        yield edge, server
     edge.close()
-    server.close()
 
 
 FILTERS = [
@@ -137,26 +170,26 @@ def test_edge_refuses_boolean_matches_instead_of_missing_them(pair: tuple) -> No
         edge.count(models.Filter(must=[models.FieldCondition(key="in_force", match=models.MatchValue(value=True))]))
 
 
-def test_scroll_retrieve_and_delete_agree(tmp_path: Path) -> None:
+def test_scroll_retrieve_and_delete_agree(tmp_path: Path, server_url: str) -> None:
     corpus = _corpus()
-    edge, server = make_backend("edge", tmp_path, 32), make_backend("server", tmp_path, 32)
+    edge = make_backend("edge", tmp_path, 32)
     try:
-        for backend in (edge, server):
-            backend.upsert(corpus)
-            backend.delete_where(models.Filter(must=[
-                models.FieldCondition(key="doc_id", match=models.MatchAny(any=["doc-01", "doc-02"]))]))
-            backend.delete_ids([corpus[-1].id])
-        assert edge.count() == server.count() == len(corpus) - 7
-        ids_e = sorted(h.id for h in edge.scroll(None, 1000)[0])
-        assert ids_e == sorted(h.id for h in server.scroll(None, 1000)[0])
-        some = ids_e[:5]
-        assert [h.payload for h in edge.retrieve(some)] == [h.payload for h in server.retrieve(some)]
-        dense_e = edge.retrieve(some[:1], with_dense=True)[0].dense
-        dense_s = server.retrieve(some[:1], with_dense=True)[0].dense
-        assert dense_e == pytest.approx(dense_s, abs=1e-6)
+        with open_server(server_url, 32) as server:
+            for backend in (edge, server):
+                backend.upsert(corpus)
+                backend.delete_where(models.Filter(must=[
+                    models.FieldCondition(key="doc_id", match=models.MatchAny(any=["doc-01", "doc-02"]))]))
+                backend.delete_ids([corpus[-1].id])
+            assert edge.count() == server.count() == len(corpus) - 7
+            ids_e = sorted(h.id for h in edge.scroll(None, 1000)[0])
+            assert ids_e == sorted(h.id for h in server.scroll(None, 1000)[0])
+            some = ids_e[:5]
+            assert [h.payload for h in edge.retrieve(some)] == [h.payload for h in server.retrieve(some)]
+            dense_e = edge.retrieve(some[:1], with_dense=True)[0].dense
+            dense_s = server.retrieve(some[:1], with_dense=True)[0].dense
+            assert dense_e == pytest.approx(dense_s, abs=1e-6)
     finally:
         edge.close()
-        server.close()
 
 
 def test_edge_reopens_with_same_content(tmp_path: Path) -> None:
