@@ -43,11 +43,20 @@ def sidecar_path(path: Path) -> Path:
     return path.with_name(path.name + SIDECAR_SUFFIX)
 
 
+def _is_file(path: Path) -> bool:
+    """False also when the name itself is impossible: `<name>.meta.yaml` of a 250-byte name is over the file-system
+    limit (255), and looking it up raises ENAMETOOLONG."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def resolve_metadata(path: Path, front_matter: dict[str, Any], overrides: dict[str, Any] | None = None,
                      defaults: dict[str, Any] | None = None) -> DocumentMetadata:
     merged: dict[str, Any] = {**(defaults or {}), **front_matter}
     sidecar = sidecar_path(path)
-    if sidecar.exists():
+    if _is_file(sidecar):
         merged.update(_load_yaml(sidecar.read_text(encoding="utf-8"), str(sidecar), "file .meta.yaml"))
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:

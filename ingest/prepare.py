@@ -1,12 +1,13 @@
 """Per-file checks before the pipeline: size, type, encoding, PDF sanity, metadata, identity and version.
 
 Everything here is cheap and file-local, so a bad file is refused with a precise reason before any model work.
+Containers are checked before a parser sees them: zip archives (DOCX, ODT) from their headers
+(`ingest/archive_guard.py`), PDFs for truncation, encryption, page count and content size (`ingest/pdf_guard.py`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import re
@@ -20,13 +21,17 @@ from typing import Any
 
 from haystack.dataclasses import ByteStream
 
+from ingest.archive_guard import check_archive
 from ingest.errors import IngestError
 from ingest.formats import mime_type
 from ingest.metadata import resolve_metadata, split_front_matter
+from ingest.pdf_guard import check_pdf
 from ingest.pipeline import PIPELINE_VERSION, TEXT
 from kb.index.schema import DocumentMetadata, metadata_payload
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
+_ARCHIVES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+             "application/vnd.oasis.opendocument.text": "odt"}
 
 
 @dataclass
@@ -47,11 +52,11 @@ class PreparedFile:
     def stream(self, doc_id: str, model_name: str) -> ByteStream:
         payload = metadata_payload(self.meta)
         payload.update(doc_id=doc_id, version=self.version(model_name), content_hash=self.content_hash,
-                       source=self.path.name, file_type=self.path.suffix.lower().lstrip("."),
+                       source=display_name(self.path.name), file_type=self.path.suffix.lower().lstrip("."),
                        ingested_at=datetime.now(UTC).isoformat(), file_path=str(self.path),
                        source_path=str(self.path.resolve()))
         payload["title"] = (self.meta.title or _title_from(self.body, self.mime)
-                            or self.path.stem.replace("-", " ").replace("_", " "))
+                            or display_name(self.path.stem).replace("-", " ").replace("_", " "))
         plain_text = self.mime.startswith("text/") and self.mime != "text/html"
         return ByteStream(self.body, meta=payload, mime_type=TEXT if plain_text else self.mime)
 
@@ -79,6 +84,8 @@ def prepare(path: Path, data: bytes, overrides: dict[str, Any] | None,
             front_matter, body = split_front_matter(data, source)
     if mime == "application/pdf":
         check_pdf(data, source)
+    elif mime in _ARCHIVES:
+        check_archive(data, _ARCHIVES[mime], source)
     meta = resolve_metadata(path, front_matter, overrides, defaults)
     return PreparedFile(path, data, meta, body, mime, hashlib.sha256(data).hexdigest())
 
@@ -88,6 +95,14 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:100] or "documento"
 
 
+def display_name(name: str) -> str:
+    """A file name fit to show people: NFC, without control and invisible format characters (bidi overrides that
+    make `fattura\u202efdp.txt` look like `fatturatxt.pdf`, zero-width spaces), whitespace folded."""
+    kept = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
+                   for c in unicodedata.normalize("NFC", name) if unicodedata.category(c) != "Cf")
+    return " ".join(kept.split())[:255] or "documento"
+
+
 def _title_from(body: bytes, mime: str) -> str | None:
     if mime not in ("text/markdown", "text/plain"):
         return None
@@ -95,22 +110,6 @@ def _title_from(body: bytes, mime: str) -> str | None:
         if line.startswith("# "):
             return line[2:].strip()
     return None
-
-
-def check_pdf(data: bytes, source: str) -> None:
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise IngestError("pdf_encrypted", "il PDF è protetto da password: caricare una copia senza protezione",
-                              source)
-        if len(reader.pages) == 0:
-            raise IngestError("empty_file", "il PDF non ha pagine", source)
-    except IngestError:
-        raise
-    except Exception as exc:
-        raise IngestError("corrupt_file", f"PDF danneggiato o troncato ({exc})", source) from exc
 
 
 class _ListHandler(logging.Handler):

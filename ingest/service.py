@@ -8,6 +8,7 @@ checks run through the pipeline in groups, so the encoder gets full batches acro
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +21,7 @@ from qdrant_client import models
 from ingest.errors import IngestError
 from ingest.formats import discover
 from ingest.pipeline import build_pipeline
-from ingest.prepare import PreparedFile, captured_converter_warnings, prepare, slugify
+from ingest.prepare import MAX_FILE_BYTES, PreparedFile, captured_converter_warnings, prepare, slugify
 
 logger = logging.getLogger(__name__)
 GROUP_SIZE = 16
@@ -111,6 +112,10 @@ class IngestService:
         iterator: Iterator[Path] = iter(files)
         for position, path in enumerate(progress(iterator) if progress else iterator):
             try:
+                if path.stat().st_size > MAX_FILE_BYTES:  # refused before reading it all into memory
+                    outcomes[position] = FileOutcome(str(path), "skipped", code="too_large", message=(
+                        f"file troppo grande (oltre {MAX_FILE_BYTES // 2**20} MB)"))
+                    continue
                 data = path.read_bytes()
             except OSError as exc:
                 outcomes[position] = FileOutcome(str(path), "skipped", code="unreadable",
@@ -142,9 +147,8 @@ class IngestService:
             removed = self.backend.count(flt)
             self.backend.delete_where(flt)
         self.backend.flush()
-        if self.files_path is not None:
-            for stored in self.files_path.glob(f"{doc_id}.*"):
-                stored.unlink(missing_ok=True)
+        for stored in self._originals(doc_id):
+            stored.unlink(missing_ok=True)
         return int(removed)
 
     # -- steps -----------------------------------------------------------------------------------------------
@@ -154,8 +158,7 @@ class IngestService:
         try:
             item = prepare(path, data, overrides, defaults)
             doc_id = item.meta.doc_id or self._doc_id_for(path, claims)
-            if self.backend.count(models.Filter(must=[_eq("doc_id", doc_id),
-                                                      _eq("version", item.version(self.model_name))])):
+            if self._complete(doc_id, item.version(self.model_name), item):
                 return FileOutcome(item.source, "unchanged", doc_id=doc_id)
             twin = claims.hashes.get(item.content_hash)
             if twin is None:
@@ -170,6 +173,35 @@ class IngestService:
             return item, doc_id
         except Exception as exc:
             return _skipped(str(path), exc)
+
+    def _complete(self, doc_id: str, version: str, item: PreparedFile) -> bool:
+        """This version is in the index entire and alone, and its original is stored. A crash can leave any of
+        these undone (the first batches of the chunks, the old version beside the new, no original): then the
+        file is indexed again, which rewrites the same chunk ids and removes everything else of the document."""
+        this = models.Filter(must=[_eq("doc_id", doc_id), _eq("version", version)])
+        present = self.backend.count(this)
+        if not present:
+            return False
+        expected = self.backend.scroll(this, limit=1)[0][0].payload.get("chunk_count", present)
+        others = self.backend.count(models.Filter(must=[_eq("doc_id", doc_id)], must_not=[_eq("version", version)]))
+        return present == expected and not others and self._original_stored(doc_id, item)
+
+    def _original_stored(self, doc_id: str, item: PreparedFile) -> bool:
+        if self.files_path is None:
+            return True
+        stored = self.files_path / f"{doc_id}{item.path.suffix.lower()}"
+        try:
+            same = stored.stat().st_size == len(item.data) and \
+                hashlib.sha256(stored.read_bytes()).hexdigest() == item.content_hash
+        except OSError:
+            return False
+        return same and self._originals(doc_id) == [stored]
+
+    def _originals(self, doc_id: str) -> list[Path]:
+        """The stored files of this document only: `a.pdf` is not an original of `a.b`, nor `a.b.pdf` of `a`."""
+        if self.files_path is None:
+            return []
+        return [p for p in self.files_path.glob(f"{glob.escape(doc_id)}.*") if p.stem == doc_id]
 
     def _run(self, items: list[tuple[PreparedFile, str]]) -> list[FileOutcome]:
         """One pipeline run for a group; if it fails, each file alone, so the failure stays with its file."""
@@ -223,6 +255,10 @@ class IngestService:
         if self.files_path is None:
             return
         self.files_path.mkdir(parents=True, exist_ok=True)
-        for old in self.files_path.glob(f"{doc_id}.*"):
-            old.unlink(missing_ok=True)
-        (self.files_path / f"{doc_id}{path.suffix.lower()}").write_bytes(data)
+        target = self.files_path / f"{doc_id}{path.suffix.lower()}"
+        partial = target.with_name(f".{target.name}.partial")  # a crash never leaves a torn original in place
+        partial.write_bytes(data)
+        partial.replace(target)
+        for old in self._originals(doc_id):
+            if old != target:
+                old.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from kb.index.schema import decode_flags
 # payload fields that belong to a chunk or to bookkeeping, not to the document's public metadata
 INTERNAL_FIELDS = frozenset({
     "text", "chunk_index", "section", "page_start", "page_end", "content_hash", "version", "source_path",
-    "ingested_at", "doc_id", "file_path", "cited_acts", "cited_act_labels", "reference_key",
+    "ingested_at", "doc_id", "file_path", "chunk_count", "cited_acts", "cited_act_labels", "reference_key",
 })
 
 

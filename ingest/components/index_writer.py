@@ -1,6 +1,8 @@
 """Writes a document's chunks and then removes its previous version, as one step for readers.
 
 Chunk ids are deterministic (doc_id, version, chunk index), so writing the same version twice is a no-op upsert.
+Each chunk carries its version's `chunk_count`: after a crash between batches, or between the write and the delete,
+the service sees the version is incomplete or not alone, and writes it again.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class IndexWriter:
         per_doc: dict[str, int] = {}
         for doc_id, chunks in by_doc.items():
             version = str(chunks[0].meta["version"])
-            points = [_to_point(doc_id, version, chunk) for chunk in chunks]
+            points = [_to_point(doc_id, version, chunk, len(chunks)) for chunk in chunks]
             with self.backend.atomic():
                 for start in range(0, len(points), self.batch_size):
                     self.backend.upsert(points[start:start + self.batch_size])
@@ -44,9 +46,10 @@ class IndexWriter:
         return {"documents_written": sum(per_doc.values()), "written_per_doc": per_doc}
 
 
-def _to_point(doc_id: str, version: str, chunk: Document) -> ChunkPoint:
+def _to_point(doc_id: str, version: str, chunk: Document, chunk_count: int) -> ChunkPoint:
     payload = {k: v for k, v in chunk.meta.items() if k not in _INTERNAL}
     payload["text"] = chunk.content or ""
+    payload["chunk_count"] = chunk_count  # lets a re-run tell a version cut short by a crash from a whole one
     sparse = chunk.sparse_embedding
     return ChunkPoint(
         id=chunk_point_id(doc_id, version, int(chunk.meta["chunk_index"])),

@@ -3,6 +3,10 @@
 Input: documents from Haystack's PyPDFToDocument (pages separated by form feeds). A page with almost no text is
 rendered (pypdfium2) and read by tesseract (`ita`). Without tesseract the page numbers are recorded in
 `meta["pages_needing_ocr"]`, so the caller can report them: never a silent "0 chunks, success".
+
+Bounded work: at most `max_pages` pages of a document are read by OCR (about 1.5 s each on 2 cores), within
+`MAX_OCR_SECONDS`; the others stay in `pages_needing_ocr`. A page is rendered at `dpi`, lowered so the image stays
+under `MAX_OCR_PIXELS` (a PDF can declare a page of 5 x 5 metres: at 300 dpi that is a 3.5-gigapixel image).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import logging
 import os
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +24,9 @@ from haystack import Document, component
 
 logger = logging.getLogger(__name__)
 MIN_PAGE_CHARS = 25
+MAX_OCR_PAGES = 100
+MAX_OCR_SECONDS = 600.0  # per document: past it, the remaining pages stay in pages_needing_ocr
+MAX_OCR_PIXELS = 40_000_000  # A4 at 300 dpi is 8.7 million pixels, A0 at 300 dpi 140 million (rendered at 160 dpi)
 
 
 # One OpenMP thread per tesseract process: on 2 cores its default threading is ~6x slower (8.8 s -> 1.4 s a page).
@@ -38,12 +46,20 @@ def tesseract_available(language: str = "ita") -> bool:
         return False
 
 
+def render_scale(width_pt: float, height_pt: float, dpi: int) -> float:
+    """Pixels per PDF point for a page of that size: `dpi`, or less so the image stays under MAX_OCR_PIXELS."""
+    return min(dpi / 72, (MAX_OCR_PIXELS / max(width_pt * height_pt, 1.0)) ** 0.5)
+
+
 @component
 class PdfOcrFallback:
-    def __init__(self, enabled: bool = True, language: str = "ita", dpi: int = 300) -> None:
+    def __init__(self, enabled: bool = True, language: str = "ita", dpi: int = 300,
+                 max_pages: int = MAX_OCR_PAGES) -> None:
         if dpi < 72 or dpi > 600:
             raise ValueError("dpi deve essere tra 72 e 600")
-        self.enabled, self.language, self.dpi = enabled, language, dpi
+        if max_pages < 0:
+            raise ValueError("max_pages deve essere >= 0")
+        self.enabled, self.language, self.dpi, self.max_pages = enabled, language, dpi, max_pages
         self._available: bool | None = None
 
     def warm_up(self) -> None:
@@ -61,10 +77,11 @@ class PdfOcrFallback:
             # Haystack's converter keeps only the file name in file_path: the service's absolute path is in
             # source_path.
             source = meta.get("source_path") or meta.get("file_path")
-            if empty and self._available and source:
-                for i in empty:
-                    pages[i] = self._ocr_page(Path(source), i)
-                meta["ocr_pages"] = [i + 1 for i in empty if len(pages[i].strip()) >= MIN_PAGE_CHARS]
+            if empty and self._available and source and self.max_pages:
+                chosen = empty[:self.max_pages]
+                for i, text in zip(chosen, self._ocr_pages(Path(source), chosen), strict=True):
+                    pages[i] = text
+                meta["ocr_pages"] = [i + 1 for i in chosen if len(pages[i].strip()) >= MIN_PAGE_CHARS]
                 empty = [i for i in empty if len(pages[i].strip()) < MIN_PAGE_CHARS]
             if empty:
                 meta["pages_needing_ocr"] = [i + 1 for i in empty]
@@ -72,16 +89,26 @@ class PdfOcrFallback:
             out.append(Document(id=doc.id, content="\f".join(pages), meta=meta))
         return {"documents": out}
 
-    def _ocr_page(self, path: Path, index: int) -> str:
+    def _ocr_pages(self, path: Path, indexes: list[int]) -> list[str]:
+        """Text of the given pages ('' where OCR failed); the PDF is opened once for all of them."""
         import pypdfium2
 
         try:
             pdf = pypdfium2.PdfDocument(str(path))
         except Exception as exc:
             logger.warning("OCR could not open %s: %s", path, exc)
-            return ""
+            return [""] * len(indexes)
+        deadline = time.monotonic() + MAX_OCR_SECONDS
         try:
-            image = pdf[index].render(scale=self.dpi / 72).to_pil()
+            return [self._ocr_page(pdf, path, i) if time.monotonic() < deadline else "" for i in indexes]
+        finally:
+            pdf.close()
+
+    def _ocr_page(self, pdf: Any, path: Path, index: int) -> str:
+        try:
+            page = pdf[index]
+            width, height = page.get_size()
+            image = page.render(scale=render_scale(width, height, self.dpi)).to_pil()
             png = io.BytesIO()
             image.save(png, format="PNG")
             result = subprocess.run(["tesseract", "stdin", "stdout", "-l", self.language], input=png.getvalue(),
@@ -90,5 +117,3 @@ class PdfOcrFallback:
         except Exception as exc:
             logger.warning("OCR failed on page %d of %s: %s", index + 1, path, exc)
             return ""
-        finally:
-            pdf.close()

@@ -1,12 +1,14 @@
 """Qdrant Edge backend: the real Qdrant engine in-process, one shard directory under `data/`.
 
 Edge allows one process per shard. A second process gets a clear `IndexUnavailableError` instead of a WAL error;
-inside the process one lock makes multi-step writes (replace a document's chunks) atomic for readers.
+inside the process one lock makes multi-step writes (replace a document's chunks) atomic for readers. A shard is
+created in a staging folder and moved into place when complete, so a crash during creation cannot brick the index.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +34,11 @@ LOCKED_MESSAGE = (
     "L'indice {path} è già aperto da un altro processo (di solito il server avviato con `kb serve`). "
     "Qdrant Edge ammette un solo processo per indice: fermare il server, oppure inviare i documenti "
     "tramite l'API (POST /documents)."
+)
+
+INCOMPLETE_MESSAGE = (
+    "La cartella {path} esiste ma non contiene un indice completo (manca kb_schema.json: creazione interrotta?). "
+    "Svuotarla o indicare un'altra cartella in KB_INDEX_PATH, poi indicizzare di nuovo."
 )
 
 
@@ -61,17 +68,33 @@ class EdgeBackend:
                     return
                 if dense_dim is None:
                     raise IndexUnavailableError(f"Nessun indice in {self.path}: eseguire prima `kb ingest`.")
-                self.path.mkdir(parents=True, exist_ok=True)
-                self._shard = qe.EdgeShard.create(str(self.path), self._config(dense_dim))
-                for name, kind in PAYLOAD_INDEXES:
-                    self._shard.update(qe.UpdateOperation.create_field_index(name, _EDGE_INDEX_TYPES[kind]))
-                schema_file.write_text(json.dumps({"model": self.model_name, "dense_dim": dense_dim}))
+                self._shard = self._create(dense_dim)
             except IndexUnavailableError:
                 raise
             except Exception as exc:  # the engine reports a held WAL as a generic error
                 if "WouldBlock" in str(exc) or "lock" in str(exc).lower():
                     raise IndexUnavailableError(LOCKED_MESSAGE.format(path=self.path)) from exc
                 raise
+
+    def _create(self, dense_dim: int) -> Any:
+        """A new shard, built beside its place and moved in once complete (payload indexes and schema file
+        included): a process killed while creating leaves no half-made index at `path`, which could never be
+        opened nor created again, only a staging folder that the next attempt removes."""
+        if self.path.is_dir() and not any(self.path.iterdir()):
+            self.path.rmdir()  # an empty folder made beforehand
+        if self.path.exists():
+            raise IndexUnavailableError(INCOMPLETE_MESSAGE.format(path=self.path))
+        staging = self.path.with_name(f".{self.path.name}.creating")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        shard = qe.EdgeShard.create(str(staging), self._config(dense_dim))
+        for name, kind in PAYLOAD_INDEXES:
+            shard.update(qe.UpdateOperation.create_field_index(name, _EDGE_INDEX_TYPES[kind]))
+        (staging / SCHEMA_FILE).write_text(json.dumps({"model": self.model_name, "dense_dim": dense_dim}))
+        shard.flush()
+        shard.close()
+        staging.rename(self.path)
+        return qe.EdgeShard.load(str(self.path))
 
     @staticmethod
     def _config(dense_dim: int) -> Any:
