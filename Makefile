@@ -14,7 +14,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps index run test lint corpus bench-ingest bench-search eval eval-enrichment clean
+.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench-ingest bench-search eval eval-enrichment clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -67,8 +67,18 @@ run: index ## Install, index corpus/ and serve the API (http://$(HOST):$(PORT)/d
 test: install-dev system-deps browser-deps ## Install test dependencies and run the whole test suite
 	$(VENV)/bin/pytest
 
+# `make stress`: the load run (a real `kb serve` on the sample corpus) and the API fuzz + property tests, long
+STRESS_CLIENTS ?= 50
+STRESS_SECONDS ?= 60
+
+stress: install-dev ## Load: 50 clients x 60 s on `kb serve` (results/bench/load.json), long API fuzz + property tests, 100 kill -9 trials
+	$(PY) benchmarks/load_test.py --clients $(STRESS_CLIENTS) --duration $(STRESS_SECONDS) --out results/bench/load.json
+	KB_STRESS=1 $(VENV)/bin/pytest tests/search_api/test_fuzz_api.py tests/properties -p no:cacheprovider \
+		--junitxml=results/bench/stress-fuzz.xml
+	KB_RELIABILITY_RESULTS=results/reliability $(VENV)/bin/pytest -m stress tests/reliability -p no:cacheprovider
+
 lint: install-dev ## ruff + mypy
-	$(VENV)/bin/ruff check kb ingest search_api evaluation tests
+	$(VENV)/bin/ruff check kb ingest search_api evaluation tests benchmarks
 	$(VENV)/bin/mypy
 
 corpus: install-dev ## Rebuild the corpus' PDF/DOCX/ODT/HTML files from corpus/_sources
@@ -91,4 +101,4 @@ eval-enrichment: install system-deps ## Extracted metadata vs the corpus's decla
 	$(KB) eval enrichment --out $(EVAL_OUT)
 
 clean: ## Remove the local index and caches (not the venv)
-	rm -rf data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -34,6 +34,8 @@ def _load_yaml(raw: bytes | str, source: str, where: str) -> dict[str, Any]:
         loaded = yaml.safe_load(raw) or {}
     except yaml.YAMLError as exc:
         raise IngestError("invalid_metadata", f"{where} YAML non valido: {exc}", source) from exc
+    except ValueError as exc:  # PyYAML: values shaped like dates or numbers that are not ("2025-02-30", "0x_")
+        raise IngestError("invalid_metadata", f"{where}: valore non valido ({exc})", source) from exc
     if not isinstance(loaded, dict):
         raise IngestError("invalid_metadata", f"{where}: atteso un elenco di campi 'chiave: valore'", source)
     return loaded
@@ -57,7 +59,12 @@ def resolve_metadata(path: Path, front_matter: dict[str, Any], overrides: dict[s
     merged: dict[str, Any] = {**(defaults or {}), **front_matter}
     sidecar = sidecar_path(path)
     if _is_file(sidecar):
-        merged.update(_load_yaml(sidecar.read_text(encoding="utf-8"), str(sidecar), "file .meta.yaml"))
+        try:
+            text = sidecar.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise IngestError("invalid_metadata", "file .meta.yaml non in UTF-8: salvarlo come UTF-8",
+                              str(sidecar)) from exc
+        merged.update(_load_yaml(text, str(sidecar), "file .meta.yaml"))
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         return DocumentMetadata.model_validate(merged)

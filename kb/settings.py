@@ -6,10 +6,12 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+import limits
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_KEYS = {"", "changeme", "cambiami", "dev-key"}
+MIN_KEY_LENGTH = 16  # outside development a shorter key is refused (guessable)
 
 
 class Backend(StrEnum):
@@ -20,6 +22,14 @@ class Backend(StrEnum):
 class Environment(StrEnum):
     development = "development"
     production = "production"
+
+
+class Encoder(StrEnum):
+    """How passages and queries are encoded: torch fp32, ONNX Runtime int8, or ONNX when onnxruntime is there."""
+
+    torch = "torch"
+    onnx = "onnx"
+    auto = "auto"
 
 
 class Settings(BaseSettings):
@@ -40,6 +50,8 @@ class Settings(BaseSettings):
     query_prefix: str = ""
     passage_prefix: str = ""
     device: str = "cpu"
+    encoder: Encoder = Field(default=Encoder.torch, description="torch, onnx (int8, ~2x faster on CPU), auto")
+    onnx_cache: Path = Field(default=Path("data/models"), description="quantized ONNX models, built once per model")
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     write_batch_size: int = Field(default=256, ge=1, le=10_000)
     # Text analysis and chunking
@@ -59,7 +71,12 @@ class Settings(BaseSettings):
     context_size_weight: float = Field(default=0.3, ge=0.0, le=2.0)
     context_area_weight: float = Field(default=0.2, ge=0.0, le=2.0)
     # Service
-    api_key: str = ""
+    api_key: str = Field(default="", description="X-API-Key for writes (uploads, deletions); empty: writes off")
+    read_api_key: str = Field(default="", description="X-API-Key for reads; empty: reads are public")
+    rate_limit_enabled: bool = True
+    rate_limit_search: str = Field(default="120/minute", description="per key or IP, e.g. 120/minute, 10/second")
+    rate_limit_upload: str = Field(default="20/hour", description="per key or IP, uploads and /similar with a file")
+    rate_limit_storage: str = Field(default="memory://", description="limits storage URI, e.g. redis://host:6379")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list, description='JSON list, e.g. ["https://portale.it"]')
@@ -74,9 +91,30 @@ class Settings(BaseSettings):
             self.backend = Backend.server if self.qdrant_url else Backend.edge
         if self.backend is Backend.server and not self.qdrant_url:
             raise ValueError("KB_BACKEND=server richiede KB_QDRANT_URL (es. http://localhost:6333)")
-        if self.environment is Environment.production and self.api_key.strip().lower() in PLACEHOLDER_KEYS:
-            raise ValueError("KB_API_KEY manca o è un segnaposto: impostare una chiave vera in produzione")
+        if self.environment is not Environment.development:
+            self._check_keys()
         return self
+
+    @field_validator("rate_limit_search", "rate_limit_upload")
+    @classmethod
+    def _rate(cls, value: str, info: ValidationInfo) -> str:
+        try:
+            amount = limits.parse(value).amount
+        except ValueError:
+            amount = 0
+        if amount < 1:
+            name = f"KB_{str(info.field_name).upper()}"
+            raise ValueError(f"{name}: limite non valido '{value}' (es. 120/minute, 20/hour)")
+        return value
+
+    def _check_keys(self) -> None:
+        """Outside development: a real write key, and a real read key if one is set."""
+        keys = {"KB_API_KEY": self.api_key, **({"KB_READ_API_KEY": self.read_api_key} if self.read_api_key else {})}
+        for name, key in keys.items():
+            if key.strip().lower() in PLACEHOLDER_KEYS:
+                raise ValueError(f"{name} manca o è un segnaposto: impostare una chiave vera in produzione")
+            if len(key) < MIN_KEY_LENGTH:
+                raise ValueError(f"{name} è troppo corta: in produzione servono almeno {MIN_KEY_LENGTH} caratteri")
 
     @property
     def uses_server(self) -> bool:

@@ -8,14 +8,18 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from kb.settings import Settings, get_settings
+from search_api.body_limit import BodyLimitMiddleware
+from search_api.deps import require_read_key
 from search_api.errors import install_error_handlers
 from search_api.observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from search_api.routes import bandi, documents, normativa, ops, search, similar, ui
+from search_api.schemas.common import ErrorResponse
+from search_api.security import SecurityHeadersMiddleware
 from search_api.services import Clock, build_services
 
 STATIC = Path(__file__).resolve().parent / "ui" / "static"
@@ -23,7 +27,9 @@ DESCRIPTION = """
 Ricerca ibrida (lessicale italiana + semantica) su buone pratiche, progetti, normativa e bandi per lo sviluppo
 sostenibile dei comuni (Agenda 2030). Ogni risultato è un documento con i passaggi più pertinenti, evidenziati e
 citati (file e pagina). Gli errori hanno sempre la forma `{"error": {"code", "message", "details"}}`.
-Le scritture (invio ed eliminazione di documenti) richiedono l'intestazione `X-API-Key`.
+Le scritture (invio ed eliminazione di documenti) richiedono l'intestazione `X-API-Key`; se il servizio ha una chiave
+di lettura, anche le letture. Ricerche e invii hanno un limite di richieste per chiave o indirizzo: oltre si riceve
+429 con `Retry-After`.
 """
 
 TAGS = [
@@ -59,13 +65,21 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None, backen
                   openapi_tags=TAGS, lifespan=lifespan)
     app.state.services = None
     install_error_handlers(app)
-    for module in (search, documents, similar, bandi, normativa, ops, ui):
-        app.include_router(module.router)
+    # with a read key every route that shows the knowledge base needs it; probes and metrics stay open
+    for module in (search, documents, similar, bandi, normativa, ui):
+        if settings.read_api_key:
+            app.include_router(module.router, dependencies=[Depends(require_read_key)],
+                               responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
+        else:
+            app.include_router(module.router)
+    app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "X-API-Key", REQUEST_ID_HEADER],
                            expose_headers=[REQUEST_ID_HEADER])
+    app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_mb * 2**20)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)
     return app

@@ -11,8 +11,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from qdrant_client.http.exceptions import ResponseHandlingException
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from kb.index.backends.base import IndexUnavailableError
+from search_api.security import API_RESPONSE_HEADERS
 
 logger = logging.getLogger("kb.api")
 
@@ -30,6 +32,7 @@ def not_found(what: str) -> ApiError:
 
 
 _HTTP_CODES = {
+    400: ("richiesta_malformata", "corpo della richiesta illeggibile (JSON o modulo malformato)"),
     401: ("non_autenticato", "autenticazione richiesta"),
     403: ("non_autorizzato", "operazione non consentita"),
     404: ("non_trovato", "risorsa non trovata"),
@@ -43,6 +46,7 @@ _HTTP_CODES = {
 def _translate(error: dict[str, Any]) -> str:
     """Pydantic's error, in Italian."""
     kind, ctx = error.get("type", ""), error.get("ctx") or {}
+    expected = str(ctx.get("expected", "")).replace(" or ", " o ")  # pydantic writes "'a', 'b' or 'c'"
     messages = {
         "missing": "campo obbligatorio",
         "string_too_short": "testo troppo corto",
@@ -56,8 +60,8 @@ def _translate(error: dict[str, Any]) -> str:
         "int_type": "deve essere un numero intero",
         "float_parsing": "deve essere un numero",
         "bool_parsing": "deve essere vero o falso (true/false)",
-        "enum": f"valore non ammesso: scegliere tra {ctx.get('expected')}",
-        "literal_error": f"valore non ammesso: scegliere tra {ctx.get('expected')}",
+        "enum": f"valore non ammesso: scegliere tra {expected}",
+        "literal_error": f"valore non ammesso: scegliere tra {expected}",
         "extra_forbidden": "parametro sconosciuto",
         "json_invalid": "JSON non valido",
         "date_from_datetime_parsing": "data non valida (formato AAAA-MM-GG)",
@@ -68,7 +72,9 @@ def _translate(error: dict[str, Any]) -> str:
         "model_attributes_type": "atteso un oggetto JSON",
     }
     if kind == "value_error":
-        return str(error.get("msg", "valore non valido")).removeprefix("Value error, ")
+        message = str(error.get("msg", "valore non valido")).removeprefix("Value error, ")
+        # our validators speak Italian; FastAPI's own check of file fields does not
+        return "atteso un file" if message.startswith("Expected UploadFile") else message
     return messages.get(kind, "valore non valido")
 
 
@@ -88,6 +94,16 @@ def error_body(request: Request, status: int, code: str, message: str,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path (a path such as /documents/{id} has one route per method)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -102,7 +118,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = _HTTP_CODES.get(exc.status_code, ("errore_http", "richiesta non eseguibile"))
-        return error_body(request, exc.status_code, code, message, headers=getattr(exc, "headers", None))
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:  # Starlette names the methods of the first route on the path only
+            headers["Allow"] = _allowed_methods(request)
+        return error_body(request, exc.status_code, code, message, headers=headers or None)
 
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
         logger.error("index unavailable: %r", exc)
@@ -117,4 +136,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_body(request, 500, "errore_interno", "errore interno del servizio: è stato registrato")
+        return error_body(request, 500, "errore_interno", "errore interno del servizio: è stato registrato",
+                          headers=API_RESPONSE_HEADERS)

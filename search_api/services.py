@@ -19,6 +19,7 @@ from kb.settings import Settings
 from search_api.highlight import Highlighter
 from search_api.observability import Metrics
 from search_api.query_pipeline import build_query_pipeline
+from search_api.ratelimit import RateLimiter
 from search_api.searcher import Searcher
 from search_api.uploads import IngestWorker, JobStatus
 
@@ -39,6 +40,7 @@ class Services:
     worker: IngestWorker
     metrics: Metrics
     clock: Clock
+    limiter: RateLimiter
 
     def today(self) -> dt.date:
         return self.clock()
@@ -73,4 +75,4 @@ def build_services(settings: Settings, *, embedder: DenseEmbedder | None = None,
                                          "chunks": backend.count()})
     extractor = TextExtractor(ocr_enabled=settings.ocr_enabled, ocr_language=settings.ocr_language)
     return Services(settings, backend, embedder, searcher, highlighter, pipeline, ingest, extractor, worker, metrics,
-                    clock or dt.date.today)
+                    clock or dt.date.today, RateLimiter(settings))

@@ -32,6 +32,25 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+def _normalized(text: str) -> tuple[str, list[int] | None, list[int] | None]:
+    """NFKC of `text` and, when that changes it, for each of its characters the start and end in `text` of the
+    character (with its combining marks) it comes from. Normalised cluster by cluster, so the map is exact."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text, None, None
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    start = 0
+    for end in range(1, len(text) + 1):
+        if end == len(text) or not unicodedata.combining(text[end]):
+            piece = unicodedata.normalize("NFKC", text[start:end])
+            pieces.append(piece)
+            starts += [start] * len(piece)
+            ends += [end] * len(piece)
+            start = end
+    return "".join(pieces), starts, ends
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     text = resources.files("kb.data").joinpath("stopwords_it.txt").read_text(encoding="utf-8")
@@ -60,14 +79,22 @@ class ItalianAnalyzer:
         self._memo: dict[str, str | None] = {}
 
     def tokens(self, text: str) -> list[Token]:
-        """Tokens with their character offsets in `text` (for highlighting), stop words dropped."""
-        normalized = unicodedata.normalize("NFKC", text)
+        """Tokens with their character offsets in `text` (for highlighting), stop words dropped. Offsets and
+        surfaces are those of `text` as given, also where NFKC changes its length (ligatures from PDFs, ½, ①)."""
+        normalized, starts, ends = _normalized(text)
         out: list[Token] = []
+        last_end = 0
         for match in TOKEN_RE.finditer(_APOSTROPHE_RE.sub(" ", normalized)):
-            surface = match.group(0)
-            stem = self._word_stem(surface)
-            if stem is not None:
-                out.append(Token(surface, stem, match.start(), match.end()))
+            stem = self._word_stem(match.group(0))
+            if stem is None:
+                continue
+            start, end = match.start(), match.end()
+            if starts is not None and ends is not None:
+                start, end = starts[start], ends[end - 1]
+                if start < last_end:  # one character that normalises to two words (½ -> 1⁄2): keep the first
+                    continue
+            out.append(Token(text[start:end], stem, start, end))
+            last_end = end
         return out
 
     def _word_stem(self, surface: str) -> str | None:

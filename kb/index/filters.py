@@ -6,6 +6,7 @@ import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import JsonDict
 from qdrant_client import models
 
 from kb.index.schema import DocType, Level, encode_flag
@@ -27,6 +28,11 @@ def bando_status(opening: dt.date | None, deadline: dt.date | None, today: dt.da
     return BandoStatus.aperto
 
 
+# What the validators below enforce on each value, stated in the JSON schema too (the OpenAPI spec of the service)
+_SDG_ITEMS: JsonDict = {"items": {"type": "integer", "minimum": 1, "maximum": 17}}
+_VALUE_ITEMS: JsonDict = {"items": {"type": "string", "maxLength": 120}}
+
+
 class FilterParams(BaseModel):
     """The filters users set (API, web pages, CLI): values of one field are alternatives (OR), different fields
     must all hold (AND)."""
@@ -35,12 +41,15 @@ class FilterParams(BaseModel):
 
     doc_type: list[DocType] = Field(default_factory=list, max_length=4,
                                     description="buona_pratica, progetto, normativa, bando")
-    sdg: list[int] = Field(default_factory=list, max_length=17, description="Obiettivi Agenda 2030 (1-17)")
-    theme: list[str] = Field(default_factory=list, max_length=20, description="Temi (es. energia-cer, mobilita)")
-    regione: list[str] = Field(default_factory=list, max_length=30)
-    provincia: list[str] = Field(default_factory=list, max_length=120)
-    comune: list[str] = Field(default_factory=list, max_length=50)
-    population_band: list[str] = Field(default_factory=list, max_length=10, description="Fascia di popolazione")
+    sdg: list[int] = Field(default_factory=list, max_length=17, description="Obiettivi Agenda 2030 (1-17)",
+                           json_schema_extra=_SDG_ITEMS)
+    theme: list[str] = Field(default_factory=list, max_length=20, description="Temi (es. energia-cer, mobilita)",
+                             json_schema_extra=_VALUE_ITEMS)
+    regione: list[str] = Field(default_factory=list, max_length=30, json_schema_extra=_VALUE_ITEMS)
+    provincia: list[str] = Field(default_factory=list, max_length=120, json_schema_extra=_VALUE_ITEMS)
+    comune: list[str] = Field(default_factory=list, max_length=50, json_schema_extra=_VALUE_ITEMS)
+    population_band: list[str] = Field(default_factory=list, max_length=10, description="Fascia di popolazione",
+                                       json_schema_extra=_VALUE_ITEMS)
     year_from: int | None = Field(default=None, ge=1900, le=2100, description="Anno minimo")
     year_to: int | None = Field(default=None, ge=1900, le=2100, description="Anno massimo")
     bando_status: list[BandoStatus] = Field(default_factory=list, max_length=3,
@@ -112,12 +121,18 @@ class SearchFilters(FilterParams):
 
 
 def _status_filter(statuses: list[BandoStatus], day: dt.date) -> models.Filter:
+    """Calls in any of `statuses` on `day`, as `bando_status()` labels them (results, facets): a call with only a
+    deadline, or only an opening date, has a status too; documents that are not calls have none."""
+    expired = models.FieldCondition(key="deadline", range=models.DatetimeRange(lt=day))
+    upcoming = models.FieldCondition(key="opening_date", range=models.DatetimeRange(gt=day))
     by_status: dict[BandoStatus, models.Condition] = {
-        BandoStatus.scaduto: models.FieldCondition(key="deadline", range=models.DatetimeRange(lt=day)),
-        BandoStatus.in_arrivo: models.FieldCondition(key="opening_date", range=models.DatetimeRange(gt=day)),
-        BandoStatus.aperto: models.Filter(must=[
+        BandoStatus.scaduto: expired,
+        BandoStatus.in_arrivo: models.Filter(must=[upcoming], must_not=[expired]),
+        # neither expired nor upcoming, and at least one date (then the ones present bracket the day)
+        BandoStatus.aperto: models.Filter(must_not=[expired, upcoming], should=[
             models.FieldCondition(key="opening_date", range=models.DatetimeRange(lte=day)),
             models.FieldCondition(key="deadline", range=models.DatetimeRange(gte=day)),
         ]),
     }
-    return models.Filter(should=[by_status[s] for s in statuses])
+    call = models.FieldCondition(key="doc_type", match=models.MatchValue(value="bando"))
+    return models.Filter(must=[call], should=[by_status[s] for s in statuses])

@@ -10,20 +10,22 @@ from fastapi import APIRouter, Query
 from kb.index.filters import SearchFilters
 from kb.index.schema import BENEFICIARIES, DocType
 from search_api.bandi import all_calls, days_left, deadline_key, eligibility_filter
-from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.documents import document_url, file_url
 from search_api.errors import ApiError
 from search_api.facets import status_of
 from search_api.schemas.bandi import BandiOrder, BandiRequest, BandiResponse
-from search_api.schemas.common import ErrorResponse
+from search_api.schemas.common import TOO_MANY_REQUESTS, ErrorResponse
 from search_api.searcher import DocumentHit, RankedDocuments
 
-router = APIRouter(tags=["bandi"], responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+router = APIRouter(tags=["bandi"], responses={422: {"model": ErrorResponse}, 429: TOO_MANY_REQUESTS,
+                                               503: {"model": ErrorResponse}})
 ITEM_FIELDS = ("title", "issuer", "regione", "opening_date", "deadline", "budget", "beneficiaries", "population_cap",
                "themes", "sdg", "summary")
 
 
-@router.get("/bandi", response_model=BandiResponse, summary="Bandi di finanziamento, per stato e scadenza")
+@router.get("/bandi", response_model=BandiResponse, summary="Bandi di finanziamento, per stato e scadenza",
+            dependencies=[SEARCH_LIMIT])
 def list_bandi(params: Annotated[BandiRequest, Query()], services: ServicesDep, today: TodayDep,
                base_url: BaseUrlDep) -> BandiResponse:
     """Bandi con stato calcolato dalle date rispetto a oggi (aperto, in arrivo, scaduto). Senza `q` sono ordinati per

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import secrets
 from pathlib import Path
@@ -17,11 +18,11 @@ from ingest.errors import IngestError
 from ingest.formats import MIME_BY_EXTENSION, mime_type
 from ingest.prepare import slugify
 from kb.index.schema import DocumentMetadata
-from search_api.deps import BaseUrlDep, ServicesDep, TodayDep, WriteKey
+from search_api.deps import SEARCH_LIMIT, UPLOAD_LIMIT, BaseUrlDep, ServicesDep, TodayDep, WriteKey
 from search_api.documents import act_links, document_url, file_url, public_metadata
 from search_api.errors import ApiError, not_found, validation_details
 from search_api.facets import status_of
-from search_api.schemas.common import ErrorResponse
+from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse, FormOptional
 from search_api.schemas.documents import Deleted, DocumentDetail, SimilarResponse, SubmissionStatus
 from search_api.services import Services
 from search_api.similar import probe_from_document, similar_documents
@@ -72,7 +73,7 @@ def original(doc_id: DocId, services: ServicesDep, base_url: BaseUrlDep,
              ) -> FileResponse | RedirectResponse:
     """Il file così come è stato inviato. Con `page` rimanda all'indirizzo `...#page=N`, che i lettori PDF dei
     browser aprono a quella pagina."""
-    stored = sorted(services.settings.files_path.glob(f"{doc_id}.*"))
+    stored = sorted(p for p in services.settings.files_path.glob(f"{glob.escape(doc_id)}.*") if p.stem == doc_id)
     if not stored:
         raise not_found("file originale")
     if page is not None:
@@ -86,7 +87,8 @@ def original(doc_id: DocId, services: ServicesDep, base_url: BaseUrlDep,
                         filename=name, content_disposition_type="inline", headers=headers)
 
 
-@router.get("/{doc_id}/similar", response_model=SimilarResponse, summary="Documenti simili (more like this)")
+@router.get("/{doc_id}/similar", response_model=SimilarResponse, summary="Documenti simili (more like this)",
+            responses={429: TOO_MANY_REQUESTS}, dependencies=[SEARCH_LIMIT])
 def similar(doc_id: DocId, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep,
             limit: Annotated[int, Query(ge=1, le=50)] = 10) -> SimilarResponse:
     """I documenti più vicini per contenuto a questo (esclusi sé stesso), con i passaggi in comune evidenziati."""
@@ -124,6 +126,9 @@ def _metadata(doc_type: str | None, metadata: str | None, suffix: str) -> dict[s
         meta = json.loads(metadata) if metadata else {}
     except json.JSONDecodeError as exc:
         raise ApiError(422, "metadati_non_validi", f"metadata non è JSON valido: {exc.msg}") from exc
+    except (ValueError, RecursionError) as exc:  # numbers over Python's digit limit, nesting past the stack
+        raise ApiError(422, "metadati_non_validi", "metadata non è JSON accettabile (numeri o annidamento "
+                       "eccessivi)") from exc
     if not isinstance(meta, dict):
         raise ApiError(422, "metadati_non_validi", "metadata deve essere un oggetto JSON")
     if doc_type:
@@ -132,22 +137,27 @@ def _metadata(doc_type: str | None, metadata: str | None, suffix: str) -> dict[s
         raise ApiError(422, "metadati_non_validi", "manca doc_type (buona_pratica, progetto, normativa, bando)",
                        [{"campo": "doc_type", "messaggio": "campo obbligatorio"}])
     try:
-        DocumentMetadata.model_validate({"doc_type": "progetto", **meta})
+        validated = DocumentMetadata.model_validate({"doc_type": "progetto", **meta})
     except ValidationError as exc:
         details = validation_details(exc.errors())
         summary = "; ".join(f"{d['campo']}: {d['messaggio']}" for d in details)
         raise ApiError(422, "metadati_non_validi", f"metadati non validi: {summary}"[:500], details) from exc
+    if "doc_id" in meta:  # as validated (stripped), never the raw string
+        meta["doc_id"] = validated.doc_id
     return meta
 
 
 @router.post("", status_code=202, response_model=SubmissionStatus, summary="Invia un documento da indicizzare",
-             responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 409: {"model": ErrorResponse},
-                        413: {"model": ErrorResponse}, 415: {"model": ErrorResponse}})
+             responses={400: MALFORMED_BODY, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
+                        409: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 415: {"model": ErrorResponse},
+                        429: TOO_MANY_REQUESTS},
+             dependencies=[UPLOAD_LIMIT])
 async def submit(services: ServicesDep, base_url: BaseUrlDep, _key: WriteKey,
                  file: Annotated[UploadFile, File(description="PDF, DOCX, ODT, HTML, Markdown o testo")],
-                 doc_type: Annotated[str | None, Form(max_length=20)] = None,
+                 doc_type: Annotated[str | None, Form(max_length=20), FormOptional] = None,
                  metadata: Annotated[str | None, Form(max_length=20_000,
-                                                      description="Metadati in JSON (titolo, comune, sdg...)")] = None,
+                                                      description="Metadati in JSON (titolo, comune, sdg...)"),
+                                     FormOptional] = None,
                  ) -> SubmissionStatus:
     """Il documento è messo in coda e indicizzato dal server; lo stato si legge su `/documents/{id}/status`.
     Con `doc_id` nei metadati si sostituisce un documento esistente; altrimenti l'id deriva dal nome del file."""

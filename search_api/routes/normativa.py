@@ -9,19 +9,20 @@ from fastapi.responses import Response
 
 from kb.index.filters import SearchFilters
 from kb.index.schema import DocType
-from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.normativa import group_by_level, pertinent_acts, to_csv, to_markdown
 from search_api.query_pipeline import run_search
-from search_api.schemas.common import ErrorResponse
+from search_api.schemas.common import TOO_MANY_REQUESTS, ErrorResponse
 from search_api.schemas.normativa import ExportFormat, OverviewRequest, OverviewResponse
 from search_api.searcher import Mode
 
-router = APIRouter(tags=["normativa"], responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+router = APIRouter(tags=["normativa"], responses={422: {"model": ErrorResponse}, 429: TOO_MANY_REQUESTS,
+                                                   503: {"model": ErrorResponse}})
 
 
 @router.get("/normativa/overview", response_model=OverviewResponse,
             summary="Quadro normativo per livello (UE, nazionale, regionale)",
-            responses={200: {"content": {"text/markdown": {}, "text/csv": {}}}})
+            responses={200: {"content": {"text/markdown": {}, "text/csv": {}}}}, dependencies=[SEARCH_LIMIT])
 def overview(params: Annotated[OverviewRequest, Query()], services: ServicesDep, today: TodayDep,
              base_url: BaseUrlDep) -> OverviewResponse | Response:
     """Gli atti pertinenti all'argomento, raggruppati per livello, ciascuno con estremi, data, stato (in vigore o

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
-from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.query_pipeline import run_search
-from search_api.schemas.common import ErrorResponse
+from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse
 from search_api.schemas.search import SearchRequest, SearchResponse
 
-router = APIRouter(tags=["ricerca"], responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+router = APIRouter(tags=["ricerca"], responses={422: {"model": ErrorResponse}, 429: TOO_MANY_REQUESTS,
+                                                 503: {"model": ErrorResponse}})
 
 
 def execute(request: SearchRequest, services: ServicesDep, today: TodayDep, base_url: str) -> SearchResponse:
@@ -35,7 +36,8 @@ def _json(response: SearchResponse) -> Response:
     return Response(response.model_dump_json(), media_type="application/json")
 
 
-@router.get("/search", response_model=SearchResponse, summary="Cerca nella base di conoscenza")
+@router.get("/search", response_model=SearchResponse, summary="Cerca nella base di conoscenza",
+            dependencies=[SEARCH_LIMIT])
 def search_get(params: Annotated[SearchRequest, Query()], services: ServicesDep, today: TodayDep,
                base_url: BaseUrlDep) -> Response:
     """Ricerca in linguaggio naturale: un risultato per documento, con i passaggi migliori evidenziati e citati
@@ -44,7 +46,8 @@ def search_get(params: Annotated[SearchRequest, Query()], services: ServicesDep,
     return _json(execute(params, services, today, base_url))
 
 
-@router.post("/search", response_model=SearchResponse, summary="Cerca (richiesta nel corpo JSON)")
+@router.post("/search", response_model=SearchResponse, summary="Cerca (richiesta nel corpo JSON)",
+             responses={400: MALFORMED_BODY, 413: {"model": ErrorResponse}}, dependencies=[SEARCH_LIMIT])
 def search_post(body: Annotated[SearchRequest, Body()], services: ServicesDep, today: TodayDep,
                 base_url: BaseUrlDep) -> Response:
     """Come GET /search, con i parametri in un oggetto JSON (per domande lunghe o molti filtri)."""

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import IngestError
@@ -14,29 +14,34 @@ from ingest.extract import TextExtractor
 from kb.index.filters import BandoStatus, SearchFilters
 from kb.index.schema import DocType
 from search_api.bandi import eligibility_filter
-from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.errors import ApiError
-from search_api.schemas.common import ErrorResponse
+from search_api.ratelimit import Budget
+from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse, FormOptional
 from search_api.schemas.documents import ProjectMatches
 from search_api.similar import probe_from_text, similar_documents
 
-router = APIRouter(tags=["documenti"], responses={413: {"model": ErrorResponse}, 415: {"model": ErrorResponse},
-                                                  422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+router = APIRouter(tags=["documenti"], responses={400: MALFORMED_BODY, 413: {"model": ErrorResponse},
+                                                  415: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
+                                                  429: TOO_MANY_REQUESTS, 503: {"model": ErrorResponse}})
 MAX_TEXT = 100_000
 
 
-@router.post("/similar", response_model=ProjectMatches, summary="Esperienze simili e bandi per un progetto")
+@router.post("/similar", response_model=ProjectMatches, summary="Esperienze simili e bandi per un progetto",
+             dependencies=[SEARCH_LIMIT])
 async def similar_to_project(
-    services: ServicesDep, today: TodayDep, base_url: BaseUrlDep,
-    text: Annotated[str | None, Form(max_length=MAX_TEXT, description="Descrizione del progetto")] = None,
+    request: Request, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep,
+    text: Annotated[str | None, Form(max_length=MAX_TEXT, description="Descrizione del progetto"), FormOptional] = None,
     file: Annotated[UploadFile | None, File(description="Oppure il documento del progetto")] = None,
-    population: Annotated[int | None, Form(ge=1, le=10_000_000, description="Abitanti del comune")] = None,
-    regione: Annotated[str | None, Form(max_length=60, description="Regione del comune")] = None,
+    population: Annotated[int | None, Form(ge=1, le=10_000_000, description="Abitanti del comune"),
+                          FormOptional] = None,
+    regione: Annotated[str | None, Form(max_length=60, description="Regione del comune"), FormOptional] = None,
     limit: Annotated[int, Form(ge=1, le=20)] = 5,
 ) -> ProjectMatches:
     """Dato un progetto (testo oppure file), le buone pratiche e i progetti più simili e i bandi aperti pertinenti;
     con abitanti e regione restano i bandi a cui il comune può partecipare. Il file non viene indicizzato."""
     if file is not None and file.filename:
+        services.limiter.check(Budget.upload, request)  # extraction (maybe OCR) costs like an upload
         limit_bytes = services.settings.max_upload_mb * 2**20
         data = await file.read(limit_bytes + 1)
         if len(data) > limit_bytes:

@@ -11,8 +11,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from search_api.deps import BaseUrlDep, ServicesDep, TodayDep
+from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.errors import ApiError, validation_details
+from search_api.ratelimit import Budget
 from search_api.routes.bandi import list_bandi
 from search_api.routes.documents import DocId, similar
 from search_api.routes.normativa import overview
@@ -20,6 +21,7 @@ from search_api.routes.search import execute
 from search_api.schemas.bandi import BandiRequest
 from search_api.schemas.normativa import OverviewRequest
 from search_api.schemas.search import MAX_PAGE, SearchRequest
+from search_api.security import UI_CSP
 from search_api.ui import labels
 
 router = APIRouter(include_in_schema=False)
@@ -58,7 +60,9 @@ def _errors(exc: ValidationError) -> list[str]:
 
 
 def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"url": _url, **context})
+    # the pages' own policy: their script and style sheet only, nothing inline (search_api/security.py)
+    return templates.TemplateResponse(request, name, {"url": _url, **context},
+                                      headers={"Content-Security-Policy": UI_CSP})
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -70,13 +74,14 @@ def search_page(request: Request, services: ServicesDep, today: TodayDep, base_u
             search = SearchRequest.model_validate(params)
         except ValidationError as exc:
             return _page(request, "search.html", **{**context, "errors": _errors(exc)})
+        services.limiter.check(Budget.search, request)
         body = execute(search, services, today, base_url)
         context["body"] = body
         context["pages"] = min(max(1, -(-body.total // search.page_size)), MAX_PAGE)
     return _page(request, "search.html", **context)
 
 
-@router.get("/ui/bandi", response_class=HTMLResponse)
+@router.get("/ui/bandi", response_class=HTMLResponse, dependencies=[SEARCH_LIMIT])
 def bandi_page(request: Request, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep) -> HTMLResponse:
     params = _params(request)
     try:
@@ -92,6 +97,7 @@ def normativa_page(request: Request, services: ServicesDep, today: TodayDep, bas
     params = _params(request)
     body, errors = None, []
     if params.get("topic"):
+        services.limiter.check(Budget.search, request)
         try:
             request_model = OverviewRequest.model_validate({k: v for k, v in params.items() if k != "format"})
             body = overview(request_model, services, today, base_url)
@@ -100,7 +106,7 @@ def normativa_page(request: Request, services: ServicesDep, today: TodayDep, bas
     return _page(request, "normativa.html", params=params, body=body, errors=errors)
 
 
-@router.get("/ui/simili/{doc_id}", response_class=HTMLResponse)
+@router.get("/ui/simili/{doc_id}", response_class=HTMLResponse, dependencies=[SEARCH_LIMIT])
 def similar_page(request: Request, doc_id: DocId, services: ServicesDep, today: TodayDep,
                  base_url: BaseUrlDep) -> HTMLResponse:
     body = similar(doc_id, services, today, base_url, limit=10)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kb.index.filters import BandoStatus
+from kb.index.schema import BENEFICIARIES
 from search_api.schemas.common import Passage
+
+Sdg = Annotated[int, Field(ge=1, le=17)]
+ShortValue = Annotated[str, Field(max_length=120)]
 
 
 class BandiOrder(StrEnum):
@@ -23,13 +28,14 @@ class BandiRequest(BaseModel):
     status: list[BandoStatus] = Field(default_factory=list, max_length=3,
                                       description="aperto, in_arrivo, scaduto; vuoto = tutti")
     beneficiary: list[str] = Field(default_factory=list, max_length=11,
-                                   description="Tipo di ente beneficiario (es. comuni, unioni_di_comuni)")
+                                   description="Tipo di ente beneficiario (es. comuni, unioni_di_comuni)",
+                                   json_schema_extra={"items": {"type": "string", "enum": list(BENEFICIARIES)}})
     population: int | None = Field(default=None, ge=1, le=10_000_000,
                                    description="Abitanti del proprio comune: esclude i bandi con un tetto inferiore")
     regione: str | None = Field(default=None, max_length=60,
                                 description="Regione del comune: i suoi bandi regionali e quelli nazionali/UE")
-    theme: list[str] = Field(default_factory=list, max_length=20)
-    sdg: list[int] = Field(default_factory=list, max_length=17)
+    theme: list[ShortValue] = Field(default_factory=list, max_length=20)
+    sdg: list[Sdg] = Field(default_factory=list, max_length=17, description="Obiettivi Agenda 2030 (1-17)")
     order: BandiOrder | None = Field(default=None, description="scadenza (senza q) o pertinenza (con q)")
     page: int = Field(default=1, ge=1, le=50)
     page_size: int = Field(default=20, ge=1, le=100)

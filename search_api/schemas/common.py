@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from kb.index.schema import DocType
 
@@ -64,3 +64,16 @@ class FacetValue(BaseModel):
     count: int = Field(description="Numero di documenti del risultato con questo valore")
     extracted: int = Field(default=0, description="Di cui con il valore estratto automaticamente dal testo "
                                                   "(non dichiarato da chi ha inviato il documento)")
+
+
+def _absent(value: Any) -> Any:
+    return None if isinstance(value, str) and value.strip() in ("", "null") else value
+
+
+# an optional form field sent empty (an HTML form's blank input) or as `null` (what JSON-minded clients write) is
+# absent: a form has no null, yet the spec says these fields may be one
+FormOptional = BeforeValidator(_absent)
+
+MALFORMED_BODY: dict[str, Any] = {"model": ErrorResponse, "description": "Corpo illeggibile (JSON o modulo malformato)"}
+TOO_MANY_REQUESTS: dict[str, Any] = {"model": ErrorResponse,
+                                     "description": "Troppe richieste: riprovare dopo i secondi di Retry-After"}

@@ -53,8 +53,9 @@ def api_pristine(tmp_path_factory: pytest.TempPathFactory, real_embedder: Senten
 def _client(pristine: Path, target: Path, embedder: SentenceTransformerEmbedder, **extra: object) -> TestClient:
     shutil.copytree(pristine / "index", target / "index")
     shutil.copytree(pristine / "files", target / "files")
+    # rate limits are tested on their own (tests/security); here they would only make the suite order-dependent
     settings = Settings(index_path=target / "index", files_path=target / "files", uploads_path=target / "uploads",
-                        api_key=API_KEY, model=embedder.name, **extra)  # type: ignore[arg-type]
+                        api_key=API_KEY, model=embedder.name, rate_limit_enabled=False, **extra)  # type: ignore[arg-type]
     return TestClient(create_app(settings, embedder=embedder, clock=lambda: TODAY))
 
 
@@ -73,3 +74,4 @@ def writable_api(api_pristine: Path, tmp_path: Path, real_embedder: SentenceTran
     """An API over a private copy of the fixture index, for uploads and deletions."""
     with _client(api_pristine, tmp_path, real_embedder) as client:
         yield client
+    shutil.rmtree(tmp_path / "index", ignore_errors=True)  # an opened Edge shard preallocates ~300 MB

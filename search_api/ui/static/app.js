@@ -21,7 +21,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const body = await response.json();
       if (!response.ok) { outcome.textContent = `Errore: ${body.error.message}`; return; }
       const follow = async () => {
-        const status = await (await fetch(body.status_url)).json();
+        // the write key also opens reads, for a service that has a read key too
+        const status = await (await fetch(body.status_url, { headers: { "X-API-Key": key } })).json();
         outcome.textContent = `Documento ${status.doc_id}: ${status.status.replace("_", " ")}` +
           (status.message ? ` (${status.message})` : "");
         if (["in_coda", "in_elaborazione"].includes(status.status)) setTimeout(follow, 1000);

@@ -3,7 +3,8 @@
 // The script defines the element and, if the page has none, puts one where the script is (data-* attributes become
 // the element's). Or place <kb-search doc-type="bando" regione="Lombardia" limit="5"></kb-search> yourself.
 // Styles live in a shadow root (the portal's CSS does not leak in, ours does not leak out); data comes from the JSON
-// API through CORS (the service must list the portal's origin in KB_CORS_ORIGINS).
+// API through CORS (the service must list the portal's origin in KB_CORS_ORIGINS). A service with a read key
+// (KB_READ_API_KEY) needs it in `data-api-key`: it is visible to anyone who reads the page, so use it on intranets.
 (() => {
   const script = document.currentScript;
   const defaultApi = script ? new URL(script.src).origin : window.location.origin;
@@ -64,7 +65,8 @@
       status.textContent = "Ricerca in corso…";
       list.replaceChildren();
       try {
-        const response = await fetch(`${this.api}/search?${params}`);
+        const key = this.getAttribute("api-key");
+        const response = await fetch(`${this.api}/search?${params}`, key ? { headers: { "X-API-Key": key } } : {});
         const body = await response.json();
         if (!response.ok) { status.textContent = `Errore: ${body.error.message}`; return; }
         status.textContent = body.total ? `${body.total} documenti trovati` : "Nessun documento trovato";

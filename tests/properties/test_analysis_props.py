@@ -1,0 +1,94 @@
+"""Properties of the Italian analyzer (kb/index/analysis.py) and of the highlighting built on it, over arbitrary text.
+
+Hypothesis draws Italian-looking text (letters with and without accents, elisions with every apostrophe the analyzer
+knows, numbers with decimal commas, punctuation, typographic ligatures and compatibility characters as PDFs
+produce them) and, for crash-freedom, any Unicode at all (lone surrogates included: JSON can carry them).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kb.index.analysis import APOSTROPHES, Bm25SparseEncoder, ItalianAnalyzer, fold, term_index
+from search_api.highlight import Highlighter
+from tests.properties.budget import bounded
+
+ANALYZER = ItalianAnalyzer()
+ENCODER = Bm25SparseEncoder(ANALYZER)
+HIGHLIGHTER = Highlighter(ANALYZER)
+WORDS = ("comunità", "energetica", "perché", "più", "città", "efficienza", "edificio", "edifici", "l", "dell",
+         "impianto", "fotovoltaico", "PNRR", "CER", "Comune", "LED", "art", "D.Lgs", "2021", "3,5", "km²",
+         "ﬁnanziamento", "ﬂusso", "Ⅻ", "①", "½", "ＡＢＣ", "e\u0301", "caffe\u0300", "ǅ", "İstanbul", "ß", "Σας")
+SEPARATORS = (" ", "  ", "\n", ", ", ". ", "; ", " - ", "\t", *APOSTROPHES, "’ ", "(", ")", "«", "»", "/")
+
+italian_text = st.lists(st.one_of(st.sampled_from(WORDS), st.sampled_from(SEPARATORS),
+                                  st.text(alphabet="abcdefghilmnopqrstuvzàèéìòùAEIOU'’0123456789", max_size=12)),
+                        max_size=40).map("".join)
+any_text = st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=200)
+texts = st.one_of(italian_text, any_text)
+
+
+@bounded(300)
+@given(texts)
+def test_token_offsets_slice_back_to_their_surface(text: str) -> None:
+    previous_end = 0
+    for token in ANALYZER.tokens(text):
+        assert text[token.start:token.end] == token.surface
+        assert previous_end <= token.start < token.end <= len(text), "in order, never overlapping"
+        assert token.stem and token.stem == fold(token.stem), "stems are folded"
+        previous_end = token.end
+
+
+@bounded(300)
+@given(texts)
+def test_folding_is_idempotent(text: str) -> None:
+    assert fold(fold(text)) == fold(text)
+
+
+@bounded(300)
+@given(any_text)
+def test_no_text_breaks_the_analyzer_or_the_encoders(text: str) -> None:
+    terms = ANALYZER.terms(text)
+    for indices, values in (ENCODER.encode_document(text), ENCODER.encode_query(text)):
+        assert indices == sorted(set(indices)) and len(indices) == len(values)
+        assert all(0 <= i < 2**31 for i in indices) and all(v > 0 for v in values)
+    assert len(terms) <= len(text)
+
+
+@bounded(200)
+@given(italian_text)
+def test_queries_and_documents_are_encoded_alike(text: str) -> None:
+    doc_indices, doc_values = ENCODER.encode_document(text)
+    query_indices, query_values = ENCODER.encode_query(text)
+    assert doc_indices == query_indices, "a text as query has exactly the features of the same text indexed"
+    terms = {term_index(t) for t in ANALYZER.terms(text)}
+    weights = dict(zip(query_indices, query_values, strict=True))
+    assert all(weights[i] == 1.0 for i in terms), "query terms weigh 1, pairs less"
+    assert (sum(d * q for d, q in zip(doc_values, query_values, strict=True)) > 0) == bool(terms)
+
+
+@bounded(200)
+@given(italian_text, italian_text)
+def test_analysis_does_not_depend_on_the_neighbouring_text(first: str, second: str) -> None:
+    """Text split at a space analyses into the terms of its halves: documents and queries get the same stems
+    wherever a word stands (a passage boundary, a query alone)."""
+    assert ANALYZER.terms(f"{first} {second}") == ANALYZER.terms(first) + ANALYZER.terms(second)
+
+
+@bounded(200)
+@given(italian_text, st.lists(st.sampled_from(WORDS), min_size=1, max_size=3))
+def test_highlights_mark_query_words_and_nothing_else(text: str, query_words: list[str]) -> None:
+    stems = HIGHLIGHTER.query_stems(" ".join(query_words))
+    snippet = HIGHLIGHTER.snippet(text, stems)
+    last = 0
+    for start, end in snippet.highlights:
+        assert last <= start < end <= len(snippet.text)
+        assert {t.stem for t in ANALYZER.tokens(snippet.text[start:end])} <= stems, snippet.text[start:end]
+        last = end
+    body = re.sub(r"</?mark>", "", snippet.html)
+    assert html.unescape(body) == snippet.text and "<" not in body.replace("&lt;", "")
+    assert snippet.html.count("<mark>") == len(snippet.highlights)
