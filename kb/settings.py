@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     query_prefix: str = ""
     passage_prefix: str = ""
     device: str = "cpu"
-    encoder: Encoder = Field(default=Encoder.torch, description="torch, onnx (int8, ~2x faster on CPU), auto")
+    encoder: Encoder = Field(default=Encoder.torch, description="torch, onnx (ONNX Runtime, ~3x faster on CPU), auto")
     onnx_cache: Path = Field(default=Path("data/models"), description="quantized ONNX models, built once per model")
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     write_batch_size: int = Field(default=256, ge=1, le=10_000)

