@@ -19,7 +19,7 @@ from haystack import Pipeline
 
 from ingest.components.dense_embedder import ChunkDenseEmbedder
 from ingest.components.italian_chunker import ItalianChunker
-from ingest.components.metadata_enricher import _mean_vector
+from ingest.components.metadata_enricher import document_view
 from ingest.enrich.acts import act_key
 from ingest.enrich.document import extract_values
 from ingest.enrich.gazetteer import Gazetteer
@@ -64,8 +64,7 @@ def collect(paths: list[Path], embedder: Any, tagger: Tagger, gazetteer: Gazette
         bare = {"doc_id": doc_id, "doc_type": item.meta.doc_type.value, "title": stream.meta["title"]}
         stream = dataclasses.replace(stream, meta=bare)
         chunks = pipe.run({"router": {"sources": [stream]}})["dense"]["documents"]
-        text = "\n\n".join(c.content or "" for c in sorted(chunks, key=lambda c: c.meta["chunk_index"]))
-        vector = _mean_vector(chunks)
+        text, vector = document_view(chunks)
         found = extract_values(text, bare, vector, tagger, gazetteer)
         samples.append(Sample(doc_id, bare["doc_type"], item.meta.model_dump(mode="json"),
                               tagger.scores(f"{bare['title']}\n{text}", vector),

@@ -48,10 +48,9 @@ class MetadataEnricher:
             by_doc[str(chunk.meta.get("doc_id"))].append(chunk)
         out: list[Document] = []
         for chunks in by_doc.values():
-            chunks.sort(key=lambda c: int(c.meta.get("chunk_index", 0)))
-            text = "\n\n".join(c.content or "" for c in chunks)
+            text, vector = document_view(chunks)
             meta = chunks[0].meta
-            found = extract_values(text, meta, _mean_vector(chunks), self._tagger, self._gazetteer)
+            found = extract_values(text, meta, vector, self._tagger, self._gazetteer)
             enriched = enrich_metadata(meta, found, self.min_confidence)
             enriched.update(act_links(text, enriched))
             document_fields = {k: v for k, v in enriched.items() if meta.get(k) != v}
@@ -59,6 +58,12 @@ class MetadataEnricher:
                 out.append(Document(id=chunk.id, content=chunk.content, meta={**chunk.meta, **document_fields},
                                     embedding=chunk.embedding, sparse_embedding=chunk.sparse_embedding))
         return {"documents": out}
+
+
+def document_view(chunks: list[Document]) -> tuple[str, list[float] | None]:
+    """A document as enrichment sees it: its chunks' text in order (sorted in place) and their mean vector."""
+    chunks.sort(key=lambda c: int(c.meta.get("chunk_index", 0)))
+    return "\n\n".join(c.content or "" for c in chunks), _mean_vector(chunks)
 
 
 def _mean_vector(chunks: list[Document]) -> list[float] | None:

@@ -85,11 +85,12 @@ def extract_values(text: str, meta: dict[str, Any], doc_vector: list[float] | No
 
 def _own_act(title: str, text: str, wanted: set[str], gazetteer: Gazetteer) -> dict[str, Value]:
     """An act's own reference, level and year, from its title (or its first lines)."""
-    acts = find_acts(title) or find_acts(text[:400])
+    in_title = find_acts(title)
+    acts = in_title or find_acts(text[:400])
     if not acts:
         return {}
     act = acts[0]
-    evidence = title if find_acts(title) else text[:120]
+    evidence = title if in_title else text[:120]
     found = {"reference": Value(act.display, 0.85, evidence), "level": Value(act.level, 0.85, evidence),
              "year": Value(act.year, 0.85, evidence)}
     if act.level == "regionale":

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
+from kb.index import analysis
+
+_APOSTROPHES = str.maketrans(dict.fromkeys(analysis.APOSTROPHES, "'"))
 _EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\w)|(?<=\w)_(?!\w))")
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
 
@@ -17,9 +19,8 @@ def normalise(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive key: 'Cantù' and 'CANTU' compare equal."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """Case- and accent-insensitive key: 'Cantù' and 'CANTU' compare equal; any apostrophe is a plain one."""
+    return analysis.fold(text.translate(_APOSTROPHES)).casefold()
 
 
 def parse_italian_number(raw: str) -> float:
