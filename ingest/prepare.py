@@ -23,15 +23,14 @@ from haystack.dataclasses import ByteStream
 
 from ingest.archive_guard import check_archive
 from ingest.errors import IngestError
-from ingest.formats import mime_type
+from ingest.formats import MIME_BY_EXTENSION, mime_type
 from ingest.metadata import resolve_metadata, split_front_matter
 from ingest.pdf_guard import check_pdf
 from ingest.pipeline import PIPELINE_VERSION, TEXT
 from kb.index.schema import DocumentMetadata, metadata_payload
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
-_ARCHIVES = {"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-             "application/vnd.oasis.opendocument.text": "odt"}
+_ARCHIVES = {MIME_BY_EXTENSION[f".{kind}"]: kind for kind in ("docx", "odt")}  # zip containers, by MIME type
 
 
 @dataclass

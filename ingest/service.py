@@ -73,6 +73,11 @@ class _Claims:
     doc_ids: dict[str, str] = field(default_factory=dict)
 
 
+def stored_originals(files_path: Path, doc_id: str) -> list[Path]:
+    """The stored files of this document only: `a.pdf` is not an original of `a.b`, nor `a.b.pdf` of `a`."""
+    return sorted(p for p in files_path.glob(f"{glob.escape(doc_id)}.*") if p.stem == doc_id)
+
+
 class IngestService:
     def __init__(self, backend: Any, embedder: Any, *, files_path: Path | None = None, max_tokens: int = 0,
                  overlap_tokens: int = 40, ocr_enabled: bool = True, ocr_language: str = "ita",
@@ -198,10 +203,7 @@ class IngestService:
         return same and self._originals(doc_id) == [stored]
 
     def _originals(self, doc_id: str) -> list[Path]:
-        """The stored files of this document only: `a.pdf` is not an original of `a.b`, nor `a.b.pdf` of `a`."""
-        if self.files_path is None:
-            return []
-        return [p for p in self.files_path.glob(f"{glob.escape(doc_id)}.*") if p.stem == doc_id]
+        return stored_originals(self.files_path, doc_id) if self.files_path is not None else []
 
     def _run(self, items: list[tuple[PreparedFile, str]]) -> list[FileOutcome]:
         """One pipeline run for a group; if it fails, each file alone, so the failure stays with its file."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import glob
 import json
 import secrets
 from pathlib import Path
@@ -17,6 +16,7 @@ from qdrant_client import models
 from ingest.errors import IngestError
 from ingest.formats import MIME_BY_EXTENSION, mime_type
 from ingest.prepare import slugify
+from ingest.service import stored_originals
 from kb.index.schema import DocumentMetadata
 from search_api.deps import SEARCH_LIMIT, UPLOAD_LIMIT, BaseUrlDep, ServicesDep, TodayDep, WriteKey
 from search_api.documents import act_links, document_url, file_url, public_metadata
@@ -73,7 +73,7 @@ def original(doc_id: DocId, services: ServicesDep, base_url: BaseUrlDep,
              ) -> FileResponse | RedirectResponse:
     """Il file così come è stato inviato. Con `page` rimanda all'indirizzo `...#page=N`, che i lettori PDF dei
     browser aprono a quella pagina."""
-    stored = sorted(p for p in services.settings.files_path.glob(f"{glob.escape(doc_id)}.*") if p.stem == doc_id)
+    stored = stored_originals(services.settings.files_path, doc_id)
     if not stored:
         raise not_found("file originale")
     if page is not None:
