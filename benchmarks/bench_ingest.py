@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from ingest.components.italian_chunker import index_text
 from ingest.service import IngestService
@@ -21,28 +23,22 @@ from kb.index.embedders import embedder_from_settings
 from kb.settings import get_settings
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--docs", type=Path, nargs="+",
-                        default=[Path("corpus") / d for d in ("buone_pratiche", "progetti", "normativa", "bandi")])
-    parser.add_argument("--out", type=Path, default=Path("results/bench/ingest.json"))
-    parser.add_argument("--repeat", type=int, default=2, help="encoder runs (best kept, as for the pipeline)")
-    args = parser.parse_args()
-
+def run(docs: list[Path], repeat: int = 2) -> dict[str, Any]:
+    """Best of `repeat` pipeline runs (fresh index each) and of `repeat` bare-encoder runs on the same chunks."""
     settings = get_settings()
     embedder = embedder_from_settings(settings)
     embedder.warm_up()
     embedder.embed_passages(["riscaldamento del modello"] * 8)
 
     pipeline_runs = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
             backend = EdgeBackend(Path(tmp) / "index", settings.model)
             backend.ensure_collection(embedder.dimension)
             service = IngestService.from_settings(backend, embedder, settings)
             service.warm_up()
             start = time.perf_counter()
-            report = service.ingest_paths(args.docs)
+            report = service.ingest_paths(docs)
             elapsed = time.perf_counter() - start
             chunks = [h.payload for h in backend.scroll(None, 1_000_000)[0]]
             backend.close()
@@ -51,21 +47,32 @@ def main() -> None:
     ocr_pages = sum(1 for o in report.outcomes for w in o.warnings if "OCR" in w)
 
     encoder_runs = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         start = time.perf_counter()
         embedder.embed_passages(texts)
         encoder_runs.append(time.perf_counter() - start)
 
     n = len(texts)
     pipeline_cps, encoder_cps = n / min(pipeline_runs), n / min(encoder_runs)
-    result = {
-        "benchmark": "ingest", "model": settings.model, "documents": report.summary(), "chunks": n,
+    return {
+        "benchmark": "ingest", "model": settings.model, "encoder": str(settings.encoder),
+        "documents": report.summary(), "chunks": n,
         "pipeline_seconds": [round(s, 2) for s in pipeline_runs],
         "encoder_seconds": [round(s, 2) for s in encoder_runs],
         "pipeline_chunks_per_s": round(pipeline_cps, 1), "encoder_chunks_per_s": round(encoder_cps, 1),
         "ratio": round(pipeline_cps / encoder_cps, 3), "goal_ratio": 0.9, "ocr_warnings": ocr_pages,
-        "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--docs", type=Path, nargs="+",
+                        default=[Path("corpus") / d for d in ("buone_pratiche", "progetti", "normativa", "bandi")])
+    parser.add_argument("--out", type=Path, default=Path("results/bench/ingest.json"))
+    parser.add_argument("--repeat", type=int, default=2, help="runs of each side (best kept)")
+    args = parser.parse_args()
+    result = run(args.docs, args.repeat)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=2, ensure_ascii=False))

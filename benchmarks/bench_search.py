@@ -9,13 +9,10 @@ What is measured, and why
 * Source: the real chunks of the sample corpus (its four type folders), ingested by the product's own pipeline
   into a temporary Qdrant Edge index (or read from `--index`), with their payload, dense vector (the embedding
   model's) and BM25 sparse vector (re-encoded from the same text ingestion embeds: title, section and passage).
-* Indexes of 10k and 100k chunks are SYNTHETIC REPLICAS of those real chunks: the corpus has about 1,200 chunks,
-  so each size is reached by copying them. Every copy gets a new point id, a `doc_id` suffixed with the copy
-  number (documents keep their ~15 chunks each, so grouping by document works as on a real base), a dense vector
-  perturbed with Gaussian noise (sigma 0.02 per component, fixed seed) and re-normalised, and a payload varied
-  among the values present in the corpus (comune/provincia/regione/population and year), so filters and facets
-  select a realistic share of a larger base. The sparse vectors of a chunk's copies are identical, as the text is.
-  The first copy is the corpus unchanged. Points are written in batches, then flushed and optimised (HNSW built).
+* Indexes of 10k and 100k chunks are SYNTHETIC, generated from those real chunks by `benchmarks/synthetic.py`
+  (new texts from their sentences and vocabulary, places and years varied among the corpus's values, vectors mixed
+  from the source chunks' real vectors; see its docstring). Points are written in batches, then flushed and
+  optimised (HNSW built).
 * Floor: what any implementation of this search has to pay per query, measured in this process on the same index
   before the server starts: query encoding (synonym expansion + BM25 encoding, and the dense embedding of the
   query) plus the two engine queries the API makes (sparse and dense, `candidates` hits each, same filter, same
@@ -44,19 +41,18 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
+from synthetic import ChunkGenerator, SourceChunk, build_index
 
 from ingest.components.italian_chunker import index_text
 from ingest.service import IngestService
 from kb.index.analysis import Bm25SparseEncoder
-from kb.index.backends.base import ChunkPoint, SparseVec
+from kb.index.backends.base import SparseVec
 from kb.index.backends.edge import EdgeBackend
 from kb.index.embedders import DenseEmbedder, embedder_from_settings
 from kb.index.filters import SearchFilters
@@ -66,8 +62,6 @@ from search_api.components.document_retriever import CANDIDATE_FIELDS
 from search_api.searcher import Searcher
 
 CORPUS_DIRS = ("buone_pratiche", "progetti", "normativa", "bandi")
-LOCATION_FIELDS = ("comune", "provincia", "regione", "popolazione", "population_band")
-BENCH_NAMESPACE = uuid.UUID("0b7d5c52-3f2e-4d0a-9a4c-5e1f6b8c2d31")
 
 # (query, filters as /search parameters): questions officials of small and mid-sized comuni actually ask
 QUERIES: list[tuple[str, dict[str, list[str]]]] = [
@@ -102,13 +96,6 @@ QUERIES: list[tuple[str, dict[str, list[str]]]] = [
     ("chi può partecipare ai bandi per la transizione ecologica dei comuni?", {"doc_type": ["bando"]}),
     ("Agenda 2030 strategia locale di sviluppo sostenibile", {}),
 ]
-
-
-@dataclass
-class SourceChunk:
-    payload: dict[str, Any]
-    dense: np.ndarray
-    sparse: SparseVec
 
 
 def percentiles(samples_s: list[float]) -> tuple[float, float]:
@@ -161,74 +148,6 @@ def load_source(args: argparse.Namespace, settings: Settings, embedder: DenseEmb
     # a stable order (scroll order is by id): documents together, chunks in reading order
     chunks.sort(key=lambda c: (str(c.payload.get("doc_id")), int(c.payload.get("chunk_index") or 0)))
     return chunks
-
-
-# -- synthetic index -------------------------------------------------------------------------------------------
-class PayloadVariator:
-    """Varies a copy's payload among the values present in the corpus, consistently per copied document."""
-
-    def __init__(self, source: list[SourceChunk]) -> None:
-        locations: dict[tuple[Any, ...], None] = {}
-        years: set[int] = set()
-        doc_order: dict[str, int] = {}
-        for chunk in source:
-            p = chunk.payload
-            doc_order.setdefault(str(p.get("doc_id")), len(doc_order))
-            if p.get("comune") and p.get("regione"):
-                locations[tuple(p.get(f) for f in LOCATION_FIELDS)] = None
-            if isinstance(p.get("year"), int) and p.get("doc_type") in ("buona_pratica", "progetto"):
-                years.add(int(p["year"]))
-        self.locations = list(locations)
-        self.years = sorted(years)
-        self.doc_order = doc_order
-
-    def vary(self, payload: dict[str, Any], copy: int) -> dict[str, Any]:
-        if copy == 0:
-            return dict(payload)
-        doc_id = str(payload.get("doc_id"))
-        k = self.doc_order[doc_id] + copy
-        varied = dict(payload, doc_id=f"{doc_id}-{copy}")
-        if payload.get("comune") and self.locations:  # experiences: another comune of the corpus
-            varied.update(zip(LOCATION_FIELDS, self.locations[k % len(self.locations)], strict=True))
-        if payload.get("doc_type") in ("buona_pratica", "progetto") and payload.get("year") and self.years:
-            varied["year"] = self.years[(k * 7) % len(self.years)]
-        return varied
-
-
-def build_index(path: Path, source: list[SourceChunk], size: int, settings: Settings, dim: int, *,
-                batch_size: int, noise: float, seed: int) -> tuple[EdgeBackend, dict[str, float]]:
-    """A fresh Edge index of `size` chunks replicated from `source`; returned open, optimised."""
-    rng = np.random.default_rng(seed)
-    variator = PayloadVariator(source)
-    dense = np.stack([c.dense for c in source])
-    backend = EdgeBackend(path, settings.model)
-    backend.ensure_collection(dim)
-    timings = {"upsert_s": 0.0, "prepare_s": 0.0}
-    n_source = len(source)
-    for start in range(0, size, batch_size):
-        t0 = time.perf_counter()
-        positions = range(start, min(start + batch_size, size))
-        rows = np.array([i % n_source for i in positions])
-        copies = [i // n_source for i in positions]
-        vectors = dense[rows].copy()
-        perturbed = np.array([c > 0 for c in copies])
-        if perturbed.any():
-            vectors[perturbed] += rng.normal(0.0, noise, size=(int(perturbed.sum()), dim)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        points = [ChunkPoint(str(uuid.uuid5(BENCH_NAMESPACE, f"{size}:{i}")),
-                             variator.vary(source[row].payload, copy), vector.tolist(), source[row].sparse)
-                  for i, row, copy, vector in zip(positions, rows, copies, vectors, strict=True)]
-        t1 = time.perf_counter()
-        backend.upsert(points)
-        timings["prepare_s"] += t1 - t0
-        timings["upsert_s"] += time.perf_counter() - t1
-    t0 = time.perf_counter()
-    backend.flush()
-    timings["flush_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    backend.optimize()
-    timings["optimize_s"] = time.perf_counter() - t0
-    return backend, {k: round(v, 2) for k, v in timings.items()}
 
 
 # -- floor -----------------------------------------------------------------------------------------------------
@@ -331,10 +250,9 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
 def run_size(size: int, source: list[SourceChunk], args: argparse.Namespace, settings: Settings,
              embedder: DenseEmbedder, tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
     path = tmp / f"synthetic-{size}"
-    start = time.perf_counter()
-    backend, build = build_index(path, source, size, settings, embedder.dimension, batch_size=args.batch_size,
-                                 noise=args.noise, seed=args.seed)
-    build["total_s"] = round(time.perf_counter() - start, 2)
+    backend = EdgeBackend(path, settings.model)
+    generator = ChunkGenerator(source, seed=args.seed, noise=args.noise)
+    build = build_index(backend, generator, size, embedder.dimension, batch_size=args.batch_size)
     chunks = backend.count()
     log(f"{size}: built {chunks} chunks in {build['total_s']}s {build}")
     today = dt.date.today()
@@ -357,7 +275,7 @@ def run_size(size: int, source: list[SourceChunk], args: argparse.Namespace, set
 
     ratio = http["p50"] / floor["p50"] if floor["p50"] else float("inf")
     return {
-        "chunks": chunks, "synthetic": size > len(source), "copies": -(-size // len(source)),
+        "chunks": chunks, "synthetic": True,
         "build_seconds": build,
         "floor_p50_ms": floor["p50"], "floor_p95_ms": floor["p95"], "floor_breakdown_p50_ms": floor["breakdown_p50_ms"],
         "http_p50_ms": http["p50"], "http_p95_ms": http["p95"], "ratio_p50": round(ratio, 3),
@@ -380,7 +298,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="measured rounds over the queries (after a warm-up)")
     parser.add_argument("--page-size", type=int, default=10)
     parser.add_argument("--batch-size", type=int, default=1000, help="points per upsert")
-    parser.add_argument("--noise", type=float, default=0.02, help="sigma of the Gaussian noise on copies' vectors")
+    parser.add_argument("--noise", type=float, default=0.02, help="sigma of the Gaussian noise on generated vectors")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--startup-timeout", type=float, default=600.0)
     parser.add_argument("--goal-ratio", type=float, default=1.5)
@@ -415,10 +333,10 @@ def main() -> None:
         "sizes": sizes,
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "notes": [
-            f"Indexes larger than the corpus are SYNTHETIC replicas of its {len(source)} real chunks: new ids, "
-            "doc_id suffixed per copy, dense vectors perturbed (Gaussian noise, sigma "
-            f"{args.noise}, re-normalised), comune/regione/year varied among the corpus's values; sparse vectors "
-            "as ingestion encodes the same text.",
+            f"Indexes are SYNTHETIC, generated from the corpus's {len(source)} real chunks by "
+            "benchmarks/synthetic.py: new texts from their sentences and vocabulary, comune/regione/year varied "
+            f"among the corpus's values, dense vectors mixed from the source chunks' vectors plus noise (sigma "
+            f"{args.noise}), sparse vectors as ingestion encodes the new text.",
             "floor = Searcher.lexical + Searcher.semantic in this process (query encoding, synonym expansion, "
             f"sparse and dense engine queries with limit {settings.candidates}, same filter, candidate payload "
             "fields only), on the same index, before the server starts.",

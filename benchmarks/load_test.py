@@ -9,7 +9,8 @@ Run: `make stress` (with the long fuzz), or
   Rate limits stay on, at a ceiling this run cannot reach (`--rate-limit`): 50 clients on one address would
   otherwise measure the limiter's 429s, not the service.
 * Clients: `--clients` asyncio workers sharing one httpx connection pool (one connection each, keep-alive), each
-  sending its next request as soon as the previous one is answered, until `--duration` seconds or `--max-requests`
+  sending its next request as soon as the previous one is answered (or, with `--think S`, after a pause drawn
+  from an exponential of mean S, as a person reads the answer), until `--duration` seconds or `--max-requests`
   in all. Requests are what officials of comuni ask (benchmarks/bench_search.py's 30 questions, 14 with filters),
   mixed as the service is used: GET /search (with pages and "comuni come il mio" now and then), POST /search,
   GET /bandi for a comune, GET /normativa/overview, a document's card. Latency is measured client-side, from
@@ -72,8 +73,10 @@ def request_mix(rng: random.Random, doc_ids: list[str]) -> tuple[str, str, dict[
 
 
 async def worker(client: httpx.AsyncClient, seed: int, doc_ids: list[str], stop_at: float,
-                 budget: list[int], records: list[tuple[str, float, str]]) -> None:
+                 budget: list[int], records: list[tuple[str, float, str]], think_s: float = 0.0) -> None:
     rng = random.Random(seed)
+    if think_s > 0:  # users do not start in step
+        await asyncio.sleep(rng.uniform(0.0, think_s))
     while time.perf_counter() < stop_at and budget[0] > 0:
         budget[0] -= 1
         label, method, kwargs = request_mix(rng, doc_ids)
@@ -87,6 +90,8 @@ async def worker(client: httpx.AsyncClient, seed: int, doc_ids: list[str], stop_
         except httpx.TransportError as exc:
             outcome = type(exc).__name__
         records.append((label, time.perf_counter() - start, outcome))
+        if think_s > 0:  # a person reading the answer before the next question (exponential, mean think_s)
+            await asyncio.sleep(rng.expovariate(1.0 / think_s))
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -99,13 +104,13 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 
 async def run_load(base_url: str, clients: int, duration: float, max_requests: int, timeout: float,
-                   doc_ids: list[str]) -> dict[str, Any]:
+                   doc_ids: list[str], think_s: float = 0.0) -> dict[str, Any]:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     records: list[tuple[str, float, str]] = []
     budget = [max_requests]
     async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
         started = time.perf_counter()
-        await asyncio.gather(*(worker(client, seed, doc_ids, started + duration, budget, records)
+        await asyncio.gather(*(worker(client, seed, doc_ids, started + duration, budget, records, think_s)
                                for seed in range(clients)))
         elapsed = time.perf_counter() - started
     ok = [latency for _, latency, outcome in records if outcome.startswith("2")]
@@ -154,6 +159,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--max-requests", type=int, default=200_000, help="stop earlier past this many")
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, seconds")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean pause of each client after an answer, seconds (0: send at once, saturation)")
     parser.add_argument("--rate-limit", default="1000000/minute", help="KB_RATE_LIMIT_SEARCH for the server")
     parser.add_argument("--startup-timeout", type=float, default=300.0)
     parser.add_argument("--out", type=Path, default=REPO / "results" / "bench" / "load.json")
@@ -181,7 +188,7 @@ def main() -> None:
                     probe.request("POST" if "json" in kwargs else "GET", **kwargs)
             print(f"carico: {args.clients} client per {args.duration:.0f} s su {chunks} frammenti", file=sys.stderr)
             result = asyncio.run(run_load(base_url, args.clients, args.duration, args.max_requests, args.timeout,
-                                          doc_ids))
+                                          doc_ids, args.think))
             result["server_peak_rss_mb"] = rss_mb(server.pid)
         finally:
             stop_server(server)
@@ -190,7 +197,8 @@ def main() -> None:
         "what": "concurrent clients on loopback against `kb serve` (one process); client-side latency of 2xx "
                 "answers; errors = non-2xx answers or transport failures",
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
-        "setup": {"clients": args.clients, "duration_s": args.duration, "max_requests": args.max_requests,
+        "setup": {"clients": args.clients, "duration_s": args.duration, "think_s": args.think,
+                  "max_requests": args.max_requests,
                   "timeout_s": args.timeout, "chunks": chunks, "documents_sampled": len(doc_ids),
                   "rate_limit_search": args.rate_limit, "server_startup_s": round(startup, 1),
                   "corpus_ingest_s": round(ingest_s, 1) if args.index is None else None},
