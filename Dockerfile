@@ -35,14 +35,24 @@ RUN pip install . -c constraints.txt \
     && python -c "from kb.index.embedders import SentenceTransformerEmbedder as E; m = E(); m.warm_up(); \
 print('modello pronto,', m.dimension, 'dimensioni')"
 
-# Not root: the service needs to write only under /app/data (originals, upload spool; the index when embedded)
+# Not root: the service needs to write only under /app/data (originals, upload spool; the index when embedded) and
+# /app/models (the ONNX encoder's cache, filled below)
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/kb kb \
-    && mkdir -p /app/data/index /app/data/files /app/data/uploads \
-    && chown -R kb:kb /app/data
+    && mkdir -p /app/data/index /app/data/files /app/data/uploads /app/models \
+    && chown -R kb:kb /app/data /app/models
 USER kb
 ENV KB_INDEX_PATH=/app/data/index \
     KB_FILES_PATH=/app/data/files \
-    KB_UPLOADS_PATH=/app/data/uploads
+    KB_UPLOADS_PATH=/app/data/uploads \
+    KB_ONNX_CACHE=/app/models
+
+# The default encoder (KB_ENCODER=auto: ONNX Runtime, int8) exports and quantizes the model once per model and
+# onnxruntime version: done here, as the user that serves, so that a container does not export at its first start.
+# The build fails if ONNX does not serve. The cache key also records whether the CPU has VNNI: on a host that differs
+# from the build machine the first start exports once more into /app/models (a few seconds).
+RUN python -c "from kb.settings import get_settings; from kb.index.embedders import embedder_from_settings; \
+m = embedder_from_settings(get_settings()); m.warm_up(); assert m.encoder == 'onnx', m.encoder; \
+print('encoder ONNX pronto in', m.model_path)"
 
 EXPOSE 8000
 # /health answers 200 once the model and the index are loaded (503 before); the image has python, not curl

@@ -25,7 +25,8 @@ class Environment(StrEnum):
 
 
 class Encoder(StrEnum):
-    """How passages and queries are encoded: torch fp32, ONNX Runtime int8, or ONNX when onnxruntime is there."""
+    """How passages and queries are encoded: torch fp32, ONNX Runtime int8, or (auto, the default) ONNX when
+    onnxruntime is there and the device is the CPU, torch otherwise."""
 
     torch = "torch"
     onnx = "onnx"
@@ -50,7 +51,8 @@ class Settings(BaseSettings):
     query_prefix: str = ""
     passage_prefix: str = ""
     device: str = "cpu"
-    encoder: Encoder = Field(default=Encoder.torch, description="torch, onnx (ONNX Runtime, ~3x faster on CPU), auto")
+    encoder: Encoder = Field(default=Encoder.auto, description="auto (onnx on CPU, else torch), onnx (ONNX Runtime "
+                             "int8, ~3x faster on CPU), torch (sentence-transformers fp32)")
     onnx_cache: Path = Field(default=Path("data/models"), description="quantized ONNX models, built once per model")
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     write_batch_size: int = Field(default=256, ge=1, le=10_000)

@@ -1,4 +1,9 @@
-"""Shared fixtures: real backends on temp dirs, a fake embedder for plumbing, the real model once per session."""
+"""Shared fixtures: real backends on temp dirs, a fake embedder for plumbing, the real model once per session.
+
+`real_embedder` is the encoder the product ships (`KB_ENCODER`, default auto: ONNX Runtime int8 on the CPU), so the
+retrieval tests check what users get; `torch_embedder` is the sentence-transformers fp32 model, the reference the
+ONNX encoder is compared with. `KB_ENCODER=torch pytest` runs the suite on torch.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +15,14 @@ import pytest
 
 os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# One ONNX cache for the whole suite and for the `kb` processes it starts (they run in temporary folders, where the
+# default relative `data/models` would export the model again each time): the repository's, git-ignored `data/`.
+os.environ.setdefault("KB_ONNX_CACHE", str(Path(__file__).resolve().parents[1] / "data" / "models"))
 
 from kb.index.backends.edge import EdgeBackend
 from kb.index.backends.server import ServerBackend
-from kb.index.embedders import HashingEmbedder, SentenceTransformerEmbedder
+from kb.index.embedders import DenseEmbedder, HashingEmbedder, SentenceTransformerEmbedder, embedder_from_settings
+from kb.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,8 +33,16 @@ def fake_embedder() -> HashingEmbedder:
 
 
 @pytest.fixture(scope="session")
-def real_embedder() -> SentenceTransformerEmbedder:
+def torch_embedder() -> SentenceTransformerEmbedder:
     embedder = SentenceTransformerEmbedder()
+    embedder.warm_up()
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> DenseEmbedder:
+    """The default model through the default encoder, as `kb` and the API build it (a local `.env` is not read)."""
+    embedder = embedder_from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
     embedder.warm_up()
     return embedder
 

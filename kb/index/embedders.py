@@ -133,8 +133,8 @@ class HashingEmbedder:
 
 
 def embedder_from_settings(settings: Any) -> DenseEmbedder:
-    """The encoder `KB_ENCODER` names: torch, onnx (ONNX Runtime on the CPU: int8 passages, fp32 queries) or auto
-    (onnx when onnxruntime is installed and the device is the CPU).
+    """The encoder `KB_ENCODER` names: torch, onnx (ONNX Runtime on the CPU: int8 passages, fp32 queries) or auto,
+    the default (onnx when onnxruntime, a dependency of the project, is installed and the device is the CPU).
 
     The ONNX path never stops a start-up: without onnxruntime torch serves (a warning when `onnx` was asked for, an
     info line for `auto`); a model the ONNX path cannot export is served by torch after a warning at warm-up.

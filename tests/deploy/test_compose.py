@@ -231,6 +231,10 @@ def test_dockerfile_base_pins_and_model() -> None:
     assert "tesseract-ocr-ita" in run and "warm_up()" in run
     env = " ".join(instructions("ENV"))
     assert "HF_HUB_OFFLINE=1" in env and "HAYSTACK_TELEMETRY_ENABLED=False" in env
+    # the default encoder (auto: ONNX) is exported at build time, as the serving user, into the image's cache
+    cache = re.search(r"KB_ONNX_CACHE=(\S+)", env)
+    assert cache and "embedder_from_settings" in run and "'onnx'" in run
+    assert cache[1] in next(r for r in instructions("RUN") if "useradd" in r)
 
 
 def test_dockerfile_copies_every_package_and_runs_unprivileged() -> None:

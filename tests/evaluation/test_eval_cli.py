@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kb.cli import app
-from kb.index.embedders import SentenceTransformerEmbedder
+from kb.index.embedders import DenseEmbedder
 from tests.evaluation.test_beir import MINI
 
 runner = CliRunner()
@@ -18,7 +18,7 @@ METRIC_NAMES = ["ndcg@10", "mrr@10", "recall@1", "recall@10", "recall@100", "suc
 
 @pytest.mark.slow
 def test_eval_then_report_then_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                        real_embedder: SentenceTransformerEmbedder) -> None:
+                                        real_embedder: DenseEmbedder) -> None:
     # The CLI builds its embedder from the settings; hand it the session's already loaded model instead.
     monkeypatch.setattr("kb.index.embedders.embedder_from_settings", lambda settings: real_embedder)
     out = tmp_path / "eval" / "mini.json"

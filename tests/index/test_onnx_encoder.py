@@ -1,7 +1,7 @@
 """The ONNX int8 encoder against the torch fp32 one: same vectors (cosine), same tokens, cache, fallback, end to end.
 
-The quantized model is built once per session into a temporary cache; the torch model is the session's
-`real_embedder`.
+The quantized model is built once per session into a temporary cache (the export path is tested on every run); the
+torch model is the session's `torch_embedder`. The session's `real_embedder` (the shipped default, auto) is ONNX too.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from pydantic import ValidationError
 from ingest.service import IngestService
 from kb.index.backends.edge import EdgeBackend
 from kb.index.embedders import (
+    DenseEmbedder,
     HashingEmbedder,
     SentenceTransformerEmbedder,
     embedder_from_settings,
@@ -87,35 +89,35 @@ def _cosines(a: list[list[float]], b: list[list[float]]) -> np.ndarray:
     return np.asarray((np.array(a) * np.array(b)).sum(axis=1))
 
 
-def test_vectors_match_torch(onnx_embedder: OnnxEmbedder, real_embedder: SentenceTransformerEmbedder) -> None:
+def test_vectors_match_torch(onnx_embedder: OnnxEmbedder, torch_embedder: SentenceTransformerEmbedder) -> None:
     assert len(TEXTS) >= 50
-    onnx_vectors, torch_vectors = onnx_embedder.embed_passages(TEXTS), real_embedder.embed_passages(TEXTS)
+    onnx_vectors, torch_vectors = onnx_embedder.embed_passages(TEXTS), torch_embedder.embed_passages(TEXTS)
     assert onnx_embedder.encoder == "onnx"
-    assert onnx_embedder.dimension == real_embedder.dimension == len(onnx_vectors[0])
-    assert onnx_embedder.max_tokens == real_embedder.max_tokens
+    assert onnx_embedder.dimension == torch_embedder.dimension == len(onnx_vectors[0])
+    assert onnx_embedder.max_tokens == torch_embedder.max_tokens
     np.testing.assert_allclose(np.linalg.norm(np.array(onnx_vectors), axis=1), 1.0, atol=1e-5)
     cosines = _cosines(onnx_vectors, torch_vectors)
     assert cosines.min() >= 0.98, [(TEXTS[i][:40], round(float(c), 4)) for i, c in enumerate(cosines) if c < 0.98]
     assert cosines.mean() >= 0.993  # 0.995 measured; all-int8 MatMuls (down-projections too) gave ~0.991
     queries = SHORT + SENTENCES[:4]
     query_cosines = _cosines([onnx_embedder.embed_query(q) for q in queries],
-                             [real_embedder.embed_query(q) for q in queries])
+                             [torch_embedder.embed_query(q) for q in queries])
     assert query_cosines.min() >= 0.9999  # queries run on the fp32 export
 
 
 def test_long_texts_are_truncated_at_the_model_window(onnx_embedder: OnnxEmbedder,
-                                                      real_embedder: SentenceTransformerEmbedder) -> None:
-    assert all(real_embedder.count_tokens(t) > real_embedder.max_tokens for t in LONG)
+                                                      torch_embedder: SentenceTransformerEmbedder) -> None:
+    assert all(torch_embedder.count_tokens(t) > torch_embedder.max_tokens for t in LONG)
     # Words past the window change nothing: both encoders cut at the same token.
     extended = [t + " Questa coda oltre la finestra non deve contare." for t in LONG]
     np.testing.assert_allclose(onnx_embedder.embed_passages(extended), onnx_embedder.embed_passages(LONG), atol=1e-6)
-    assert _cosines(onnx_embedder.embed_passages(LONG), real_embedder.embed_passages(LONG)).min() >= 0.98
+    assert _cosines(onnx_embedder.embed_passages(LONG), torch_embedder.embed_passages(LONG)).min() >= 0.98
 
 
 def test_count_tokens_agrees_with_torch(onnx_embedder: OnnxEmbedder,
-                                        real_embedder: SentenceTransformerEmbedder) -> None:
+                                        torch_embedder: SentenceTransformerEmbedder) -> None:
     for text in TEXTS + EDGE_CASES:
-        assert onnx_embedder.count_tokens(text) == real_embedder.count_tokens(text), text[:60]
+        assert onnx_embedder.count_tokens(text) == torch_embedder.count_tokens(text), text[:60]
 
 
 def test_padding_is_masked(onnx_embedder: OnnxEmbedder) -> None:
@@ -184,17 +186,17 @@ def test_pooling_configs_old_and_new() -> None:
 
 
 @needs_onnx
-def test_cls_pooling_matches_torch(tmp_path: Path, real_embedder: SentenceTransformerEmbedder) -> None:
+def test_cls_pooling_matches_torch(tmp_path: Path, torch_embedder: SentenceTransformerEmbedder) -> None:
     folder = _model_copy(tmp_path, pooling={"embedding_dimension": 384, "pooling_mode": "cls", "include_prompt": True})
     onnx_embedder = OnnxEmbedder(str(folder), cache_dir=tmp_path / "cache")
     onnx_embedder.warm_up()
-    torch_embedder = SentenceTransformerEmbedder(str(folder))
-    torch_embedder.warm_up()
+    cls_torch = SentenceTransformerEmbedder(str(folder))
+    cls_torch.warm_up()
     texts = SENTENCES[:8] + SHORT[:4] + LONG[:1]
-    onnx_vectors, torch_vectors = onnx_embedder.embed_passages(texts), torch_embedder.embed_passages(texts)
+    onnx_vectors, torch_vectors = onnx_embedder.embed_passages(texts), cls_torch.embed_passages(texts)
     assert _cosines(onnx_vectors, torch_vectors).min() >= 0.98
     # and it is not mean pooling under another name
-    assert _cosines(onnx_vectors, real_embedder.embed_passages(texts)).mean() < 0.9
+    assert _cosines(onnx_vectors, torch_embedder.embed_passages(texts)).mean() < 0.9
 
 
 def test_unsupported_model_falls_back(tmp_path: Path) -> None:
@@ -213,7 +215,7 @@ def test_unsupported_model_falls_back(tmp_path: Path) -> None:
 
 
 def test_missing_onnxruntime_falls_back_to_torch(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-                                                 real_embedder: SentenceTransformerEmbedder) -> None:
+                                                 torch_embedder: SentenceTransformerEmbedder) -> None:
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` now raises ImportError
     with caplog.at_level(logging.INFO, logger="kb.index.embedders"):
         chosen = embedder_from_settings(Settings(encoder=Encoder.onnx))
@@ -224,14 +226,14 @@ def test_missing_onnxruntime_falls_back_to_torch(monkeypatch: pytest.MonkeyPatch
         assert isinstance(embedder_from_settings(Settings(encoder=Encoder.auto)), SentenceTransformerEmbedder)
     assert [r.levelno for r in caplog.records] == [logging.INFO]
     # onnxruntime vanishing between the choice and the warm-up: torch serves too
-    embedder = OnnxEmbedder(fallback=real_embedder)
+    embedder = OnnxEmbedder(fallback=torch_embedder)
     embedder.warm_up()
     assert embedder.encoder == "fallback"
-    assert embedder.embed_query("bando") == real_embedder.embed_query("bando")
+    assert embedder.embed_query("bando") == torch_embedder.embed_query("bando")
 
 
 def test_encoder_setting_picks_the_embedder(tmp_path: Path) -> None:
-    assert Settings.model_fields["encoder"].default is Encoder.torch
+    assert Settings.model_fields["encoder"].default is Encoder.auto
     assert isinstance(embedder_from_settings(Settings(encoder=Encoder.torch)), SentenceTransformerEmbedder)
     assert isinstance(embedder_from_settings(Settings(encoder=Encoder.auto, device="cuda")),
                       SentenceTransformerEmbedder)
@@ -242,6 +244,15 @@ def test_encoder_setting_picks_the_embedder(tmp_path: Path) -> None:
         chosen = embedder_from_settings(Settings(encoder=Encoder.auto, onnx_cache=tmp_path))
         assert isinstance(chosen, OnnxEmbedder) and chosen.cache_dir == tmp_path
         assert isinstance(chosen.fallback, SentenceTransformerEmbedder)
+
+
+@needs_onnx
+def test_shipped_default_serves_onnx(real_embedder: DenseEmbedder) -> None:
+    """The retrieval tests run on what users get: with the default settings that is ONNX, not the torch fallback."""
+    if Settings(_env_file=None).encoder is Encoder.torch:  # type: ignore[call-arg]
+        pytest.skip("KB_ENCODER=torch: the suite runs on torch")
+    assert isinstance(real_embedder, OnnxEmbedder) and real_embedder.encoder == "onnx"
+    assert real_embedder.cache_dir == Path(os.environ["KB_ONNX_CACHE"])  # the suite's one cache (tests/conftest.py)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from ingest.service import IngestService
 from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import SentenceTransformerEmbedder
+from kb.index.embedders import DenseEmbedder
 from kb.settings import Settings
 from search_api.app import create_app
 from search_api.searcher import Searcher
@@ -22,7 +22,7 @@ FIXTURE_DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 
 @pytest.fixture(scope="session")
 def fixture_index(tmp_path_factory: pytest.TempPathFactory,
-                  real_embedder: SentenceTransformerEmbedder) -> Iterator[tuple[EdgeBackend, Path]]:
+                  real_embedder: DenseEmbedder) -> Iterator[tuple[EdgeBackend, Path]]:
     root = tmp_path_factory.mktemp("search")
     backend = EdgeBackend(root / "index", real_embedder.name)
     backend.ensure_collection(real_embedder.dimension)
@@ -33,12 +33,12 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture(scope="session")
-def searcher(fixture_index: tuple[EdgeBackend, Path], real_embedder: SentenceTransformerEmbedder) -> Searcher:
+def searcher(fixture_index: tuple[EdgeBackend, Path], real_embedder: DenseEmbedder) -> Searcher:
     return Searcher(fixture_index[0], real_embedder)
 
 
 @pytest.fixture(scope="session")
-def api_pristine(tmp_path_factory: pytest.TempPathFactory, real_embedder: SentenceTransformerEmbedder) -> Path:
+def api_pristine(tmp_path_factory: pytest.TempPathFactory, real_embedder: DenseEmbedder) -> Path:
     """The API corpus indexed once, closed; tests open copies of it."""
     root = tmp_path_factory.mktemp("api-pristine")
     corpus = write_corpus(root / "corpus")
@@ -50,7 +50,7 @@ def api_pristine(tmp_path_factory: pytest.TempPathFactory, real_embedder: Senten
     return root
 
 
-def _client(pristine: Path, target: Path, embedder: SentenceTransformerEmbedder, **extra: object) -> TestClient:
+def _client(pristine: Path, target: Path, embedder: DenseEmbedder, **extra: object) -> TestClient:
     shutil.copytree(pristine / "index", target / "index")
     shutil.copytree(pristine / "files", target / "files")
     # rate limits are tested on their own (tests/security); here they would only make the suite order-dependent
@@ -61,7 +61,7 @@ def _client(pristine: Path, target: Path, embedder: SentenceTransformerEmbedder,
 
 @pytest.fixture(scope="session")
 def api(api_pristine: Path, tmp_path_factory: pytest.TempPathFactory,
-        real_embedder: SentenceTransformerEmbedder) -> Iterator[TestClient]:
+        real_embedder: DenseEmbedder) -> Iterator[TestClient]:
     """Read-only API over the fixture corpus (tests must not write through it)."""
     with _client(api_pristine, tmp_path_factory.mktemp("api"), real_embedder,
                  cors_origins=["https://portale.example.it"]) as client:
@@ -69,7 +69,7 @@ def api(api_pristine: Path, tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture
-def writable_api(api_pristine: Path, tmp_path: Path, real_embedder: SentenceTransformerEmbedder
+def writable_api(api_pristine: Path, tmp_path: Path, real_embedder: DenseEmbedder
                  ) -> Iterator[TestClient]:
     """An API over a private copy of the fixture index, for uploads and deletions."""
     with _client(api_pristine, tmp_path, real_embedder) as client:

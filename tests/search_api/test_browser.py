@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from kb.index.embedders import SentenceTransformerEmbedder
+from kb.index.embedders import DenseEmbedder
 from kb.settings import Settings
 from search_api.app import create_app
 from tests.conftest import REPO
@@ -38,7 +38,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def live(api_pristine: Path, tmp_path_factory: pytest.TempPathFactory,
-         real_embedder: SentenceTransformerEmbedder) -> Iterator[dict[str, str]]:
+         real_embedder: DenseEmbedder) -> Iterator[dict[str, str]]:
     """The app on a real port, and a portal page on another origin that includes the widget with one tag."""
     root = tmp_path_factory.mktemp("live")
     shutil.copytree(api_pristine / "index", root / "index")

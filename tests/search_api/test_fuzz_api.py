@@ -18,7 +18,7 @@ import schemathesis
 from fastapi import FastAPI
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from kb.index.embedders import SentenceTransformerEmbedder
+from kb.index.embedders import DenseEmbedder
 from kb.settings import Settings
 from search_api.app import create_app
 from tests.properties.budget import bounded
@@ -45,7 +45,7 @@ schema.app = SPEC_APP  # in-process (ASGI) transport; each call names the starte
 
 @pytest.fixture(scope="session")
 def fuzz_app(api_pristine: Path, tmp_path_factory: pytest.TempPathFactory,
-             real_embedder: SentenceTransformerEmbedder) -> FastAPI:
+             real_embedder: DenseEmbedder) -> FastAPI:
     root = tmp_path_factory.mktemp("fuzz")
     shutil.copytree(api_pristine / "index", root / "index")
     shutil.copytree(api_pristine / "files", root / "files")
