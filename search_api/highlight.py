@@ -49,8 +49,7 @@ class Highlighter:
 
     def snippet(self, text: str, stems: frozenset[str]) -> Snippet:
         """The best window of `text` (whole text when short), marks on tokens whose stem the query has."""
-        tokens = self.analyzer.tokens(text)
-        hits = [t for t in tokens if t.stem in stems]
+        hits = self.analyzer.tokens(text, only=stems)
         start, end = self._window(text, hits)
         prefix = ELLIPSIS if start > 0 else ""
         suffix = ELLIPSIS if end < len(text) else ""

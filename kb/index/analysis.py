@@ -78,14 +78,17 @@ class ItalianAnalyzer:
         self._stop = stop_words() if remove_stop_words else frozenset()
         self._memo: dict[str, str | None] = {}
 
-    def tokens(self, text: str) -> list[Token]:
+    def tokens(self, text: str, only: frozenset[str] | None = None) -> list[Token]:
         """Tokens with their character offsets in `text` (for highlighting), stop words dropped. Offsets and
-        surfaces are those of `text` as given, also where NFKC changes its length (ligatures from PDFs, ½, ①)."""
+        surfaces are those of `text` as given, also where NFKC changes its length (ligatures from PDFs, ½, ①).
+        With `only`, just the tokens whose stem it holds (highlighting: the other words cost no object)."""
         normalized, starts, ends = _normalized(text)
         out: list[Token] = []
         last_end = 0
+        memo = self._memo
         for match in TOKEN_RE.finditer(_APOSTROPHE_RE.sub(" ", normalized)):
-            stem = self._word_stem(match.group(0))
+            surface = match.group(0)
+            stem = memo[surface] if surface in memo else self._word_stem(surface)
             if stem is None:
                 continue
             start, end = match.start(), match.end()
@@ -93,8 +96,9 @@ class ItalianAnalyzer:
                 start, end = starts[start], ends[end - 1]
                 if start < last_end:  # one character that normalises to two words (½ -> 1⁄2): keep the first
                     continue
-            out.append(Token(text[start:end], stem, start, end))
-            last_end = end
+                last_end = end
+            if only is None or stem in only:
+                out.append(Token(text[start:end], stem, start, end))
         return out
 
     def _word_stem(self, surface: str) -> str | None:
