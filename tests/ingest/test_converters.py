@@ -86,6 +86,30 @@ def test_scanned_page_is_read_by_ocr(tmp_path: Path) -> None:
     assert chunks[0]["ocr_pages"] == [2]
 
 
+@pytest.mark.skipif(not tesseract_available(), reason="tesseract-ocr-ita not installed (make system-deps)")
+def test_scans_of_several_documents_are_read_in_parallel_each_into_its_own(tmp_path: Path) -> None:
+    """Documents are read by OCR concurrently: each gets its own pages' text, none is lost or swapped."""
+    from haystack import Document
+
+    from ingest.components.pdf_ocr import PdfOcrFallback
+
+    paths, docs = [], []
+    for k, scan_page in enumerate((2, 1, 2)):
+        pdf = _pdf.render_pdf(_blocks(), META, scan_page=scan_page)
+        path = tmp_path / f"scan-{k}.pdf"
+        path.write_bytes(pdf)
+        texts = [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
+        paths.append(path)
+        docs.append(Document(content="\f".join(texts), meta={"source_path": str(path)}))
+    ocr = PdfOcrFallback(workers=2)
+    out = ocr.run(docs)["documents"]
+    for doc, scan_page, path in zip(out, (2, 1, 2), paths, strict=True):
+        assert doc.meta["source_path"] == str(path) and doc.meta["ocr_pages"] == [scan_page]
+        assert len(doc.content.split("\f")[scan_page - 1].strip()) > 100
+    with pytest.raises(ValueError):
+        PdfOcrFallback(workers=0)
+
+
 def test_scanned_page_without_ocr_is_reported_not_silent(tmp_path: Path) -> None:
     pdf = _pdf.render_pdf(_blocks(), META, scan_page=2)
     service = _service(tmp_path, ocr=False)
