@@ -66,9 +66,18 @@ def memory_mb(pid: int) -> dict[str, float]:
     return {"rss_mb": fields.get("VmRSS", 0.0), "peak_rss_mb": fields.get("VmHWM", 0.0)}
 
 
-def http_run(path: Path, tmp: Path, size: int, args: argparse.Namespace) -> dict[str, Any]:
-    port, log = free_port(), tmp / f"server-{size}.log"
-    server = start_server(path, tmp, port, log)
+def http_run(path: Path, tmp: Path, size: int, args: argparse.Namespace, encoder: str | None = None) -> dict[str, Any]:
+    port, log = free_port(), tmp / f"server-{size}-{encoder}.log"
+    previous = os.environ.get("KB_ENCODER")
+    if encoder:  # the server subprocess reads its settings from the environment
+        os.environ["KB_ENCODER"] = encoder
+    try:
+        server = start_server(path, tmp, port, log)
+    finally:
+        if encoder and previous is None:
+            del os.environ["KB_ENCODER"]
+        elif encoder and previous is not None:
+            os.environ["KB_ENCODER"] = previous
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120.0) as client:
             startup = wait_healthy(client, server, log, args.startup_timeout)
@@ -112,8 +121,14 @@ def run_size(size: int, generator: ChunkGenerator, queries: list[Any], tmp: Path
         log(f"{size}: qdrant-client local built in {local_build['total_s']} s, engine "
             f"{ {m: v['filtered']['p50_ms'] for m, v in entry['qdrant_client_local']['engine'].items()} }")
     if size in args.sizes:
-        floor = measure_floor(backend, embedder, settings, dt.date.today(), args.rounds)
-        entry["floor"] = floor
+        entry["floor"] = measure_floor(backend, embedder, settings, dt.date.today(), args.rounds)
+    compare = size == args.compare_size and args.compare_encoder != str(settings.encoder)
+    if compare:  # the same floor and HTTP run with the other encoder: how the ratio depends on the floor
+        other = embedder_from_settings(settings.model_copy(update={"encoder": args.compare_encoder}))
+        other.warm_up()
+        entry["other_encoder"] = {"encoder": args.compare_encoder,
+                                  "floor": measure_floor(backend, other, settings, dt.date.today(), args.rounds)}
+        del other
     backend.close()  # Edge: one process per index; the server opens it next
     entry["disk_bytes"] = disk_bytes(path)
     if size in args.sizes:
@@ -122,6 +137,13 @@ def run_size(size: int, generator: ChunkGenerator, queries: list[Any], tmp: Path
         entry["http_p50_ratio_to_floor"] = round(http["p50"] / entry["floor"]["p50"], 3)
         log(f"{size}: floor p50 {entry['floor']['p50']} ms, http p50 {http['p50']} p95 {http['p95']} ms, "
             f"ratio {entry['http_p50_ratio_to_floor']}, server {http['server_memory']}")
+    if compare:
+        other_run = entry["other_encoder"]
+        other_run["http"] = http_run(path, tmp, size, args, encoder=args.compare_encoder)
+        other_run["http_p50_ratio_to_floor"] = round(other_run["http"]["p50"] / other_run["floor"]["p50"], 3)
+        log(f"{size}: with {args.compare_encoder}: floor p50 {other_run['floor']['p50']} ms, http p50 "
+            f"{other_run['http']['p50']} p95 {other_run['http']['p95']} ms, "
+            f"ratio {other_run['http_p50_ratio_to_floor']}")
     if size == args.load_size:
         entry["load"] = {"saturation": load_run(path, tmp, 0.0, args), "users": load_run(path, tmp, args.think, args)}
         log(f"{size}: load {[(k, v['latency'].get('p95_ms'), v['errors']) for k, v in entry['load'].items()]}")
@@ -172,6 +194,8 @@ def main() -> None:
     parser.add_argument("--load-clients", type=int, default=50)
     parser.add_argument("--load-duration", type=float, default=60.0)
     parser.add_argument("--think", type=float, default=2.0, help="mean pause of a 'user' client, seconds")
+    parser.add_argument("--compare-encoder", default="torch", help="floor and HTTP also with this KB_ENCODER")
+    parser.add_argument("--compare-size", type=int, default=100_000, help="at this size (0: no comparison)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds over the 30 questions for floor and HTTP")
     parser.add_argument("--engine-rounds", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=1000)

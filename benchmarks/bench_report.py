@@ -46,6 +46,11 @@ def markdown(result: dict[str, Any]) -> str:
         lines.append(f"| {size:,} | {entry['floor']['p50']} | {entry['floor']['p95']} | {entry['http']['p50']} | "
                      f"{entry['http']['p95']} | {entry['http_p50_ratio_to_floor']} | "
                      f"{entry['http']['server_memory']['rss_mb']:.0f} | {entry['disk_bytes'] / 2**20:.0f} |")
+        if "other_encoder" in entry:
+            other = entry["other_encoder"]
+            lines.append(f"| {size:,} with `{other['encoder']}` | {other['floor']['p50']} | {other['floor']['p95']} | "
+                         f"{other['http']['p50']} | {other['http']['p95']} | {other['http_p50_ratio_to_floor']} | "
+                         f"{other['http']['server_memory']['rss_mb']:.0f} | |")
     if "per_100k_chunks" in result:
         per = result["per_100k_chunks"]
         lines += ["", f"Per 100k chunks (between {per['between'][0]:,} and {per['between'][1]:,}): "
