@@ -14,7 +14,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench-ingest bench-search eval eval-enrichment clean
+.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench bench-ingest bench-search bench-encoder eval eval-enrichment clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -83,6 +83,12 @@ lint: install-dev ## ruff + mypy
 
 corpus: install-dev ## Rebuild the corpus' PDF/DOCX/ODT/HTML files from corpus/_sources
 	$(PY) corpus/build.py
+
+bench: install-dev ## Everything in one run (about an hour, outside CI): ingestion vs bare encoder and plain Haystack, engine at 10k/50k/100k/1M, qdrant-client local, HTTP vs floor, memory, disk, 50-client load (results/bench/bench.json, .md, .png)
+	$(PY) benchmarks/bench_all.py --out results/bench/bench.json
+
+bench-encoder: install-dev ## torch fp32 vs ONNX int8 encoder: speed, cosine, SQuAD-it quality (writes results/bench/encoder.json)
+	$(PY) benchmarks/bench_encoder.py --out results/bench/encoder.json
 
 bench-ingest: install-dev ## Ingestion throughput: pipeline vs bare encoder (writes results/bench/ingest.json)
 	$(PY) benchmarks/bench_ingest.py --out results/bench/ingest.json
