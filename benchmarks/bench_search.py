@@ -197,8 +197,9 @@ def free_port() -> int:
 
 
 def start_server(index: Path, tmp: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    # rate limits stay on, at a ceiling sequential measurement cannot reach (the default 120/minute would answer 429)
     env = dict(os.environ, KB_INDEX_PATH=str(index), KB_FILES_PATH=str(tmp / "files"),
-               KB_UPLOADS_PATH=str(tmp / "uploads"), KB_LOG_LEVEL="WARNING")
+               KB_UPLOADS_PATH=str(tmp / "uploads"), KB_LOG_LEVEL="WARNING", KB_RATE_LIMIT_SEARCH="1000000/minute")
     kb = Path(sys.executable).with_name("kb")
     with log.open("wb") as out:
         return subprocess.Popen([str(kb), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
