@@ -25,7 +25,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -178,21 +177,33 @@ class ChunkGenerator:
         """
         tasks = [(number, first, size) for number, first in self._sizes(size)]
         batch: list[ChunkPoint] = []
-        with ExitStack() as stack:
-            if workers > 1:
-                global _FORKED  # forked workers inherit it: the generator (its stemmer) cannot be pickled
-                _FORKED = self
-                pool = stack.enter_context(multiprocessing.get_context("fork").Pool(workers))
-                documents: Iterator[list[ChunkPoint]] = pool.imap(_forked_document, tasks, chunksize=8)
-            else:
-                documents = map(self._document_at, tasks)
-            for points in documents:
-                batch.extend(points)
-                if len(batch) >= batch_size:
-                    yield batch
-                    batch = []
+        for points in self._documents(tasks, workers):
+            batch.extend(points)
+            if len(batch) >= batch_size:
+                yield batch
+                batch = []
         if batch:
             yield batch
+
+    def _documents(self, tasks: list[tuple[int, int, int]], workers: int) -> Iterator[list[ChunkPoint]]:
+        """Documents in order; with workers, the next window is generated while the caller writes this one.
+
+        Bounded: at most two windows of documents exist at once (an unbounded `imap` let the workers run ahead of
+        the writer and held the whole 1M-chunk base in memory, 26 GB).
+        """
+        if workers <= 1:
+            yield from map(self._document_at, tasks)
+            return
+        global _FORKED  # forked workers inherit it: the generator (its stemmer) cannot be pickled
+        _FORKED = self
+        window = workers * 16
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            pending = pool.map_async(_forked_document, tasks[:window], chunksize=4)
+            for start in range(0, len(tasks), window):
+                current = pending.get()
+                if start + window < len(tasks):
+                    pending = pool.map_async(_forked_document, tasks[start + window:start + 2 * window], chunksize=4)
+                yield from current
 
 
 _FORKED: ChunkGenerator | None = None
