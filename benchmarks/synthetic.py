@@ -89,7 +89,6 @@ class ChunkGenerator:
         self.years = sorted({int(c.payload["year"]) for c in source if isinstance(c.payload.get("year"), int)})
         self.dense = np.stack([c.dense for c in source]).astype(np.float32)
         self.encoder = Bm25SparseEncoder()
-        self.chunks_per_doc = max(1, round(len(source) / len(self.docs)))
 
     # -- one synthetic document --------------------------------------------------------------------------------
     def _document_meta(self, number: int, rng: np.random.Generator) -> tuple[_Doc, _Doc, dict[str, Any], str]:

@@ -63,10 +63,7 @@ def all_calls(backend: Any, flt: models.Filter) -> list[dict[str, Any]]:
     only_first = models.Filter(must=[flt, FIRST_PASSAGE])
     while True:
         hits, offset = backend.scroll(only_first, limit=1000, offset=offset)
-        for hit in hits:
-            doc_id = str(hit.payload.get("doc_id"))
-            held = first.get(doc_id)
-            if held is None or int(hit.payload.get("chunk_index", 0)) < int(held.get("chunk_index", 0)):
-                first[doc_id] = hit.payload
+        for hit in hits:  # every hit is a first passage: the first one met per call is kept
+            first.setdefault(str(hit.payload.get("doc_id")), hit.payload)
         if offset is None:
             return list(first.values())

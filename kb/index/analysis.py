@@ -85,10 +85,8 @@ class ItalianAnalyzer:
         normalized, starts, ends = _normalized(text)
         out: list[Token] = []
         last_end = 0
-        memo = self._memo
         for match in TOKEN_RE.finditer(_APOSTROPHE_RE.sub(" ", normalized)):
-            surface = match.group(0)
-            stem = memo[surface] if surface in memo else self._word_stem(surface)
+            stem = self._word_stem(match.group(0))
             if stem is None:
                 continue
             start, end = match.start(), match.end()
