@@ -80,17 +80,18 @@ class PdfOcrFallback:
         empty_of = [[i for i, page in enumerate(pages) if len(page.strip()) < MIN_PAGE_CHARS] for pages in pages_of]
         # Haystack's converter keeps only the file name in file_path: the service's absolute path is in source_path
         sources = [doc.meta.get("source_path") or doc.meta.get("file_path") for doc in documents]
-        jobs = [(k, Path(source), empty[:self.max_pages]) for k, (empty, source) in enumerate(zip(empty_of, sources,
-                strict=True)) if empty and self._available and source and self.max_pages]
+        jobs = {k: (Path(source), empty[:self.max_pages]) for k, (empty, source)
+                in enumerate(zip(empty_of, sources, strict=True)) if empty and self._available and source
+                and self.max_pages}
         # documents are read in parallel, one single-threaded tesseract per core
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
-            read = dict(zip((k for k, _, _ in jobs), pool.map(lambda job: self._ocr_pages(job[1], job[2]), jobs),
-                            strict=True))
+            pending = {k: pool.submit(self._ocr_pages, path, chosen) for k, (path, chosen) in jobs.items()}
+            read = {k: future.result() for k, future in pending.items()}
         out = []
         for k, doc in enumerate(documents):
             pages, empty, meta = pages_of[k], empty_of[k], dict(doc.meta)
-            if k in read:
-                chosen = empty[:self.max_pages]
+            if k in jobs:
+                chosen = jobs[k][1]
                 for i, text in zip(chosen, read[k], strict=True):
                     pages[i] = text
                 meta["ocr_pages"] = [i + 1 for i in chosen if len(pages[i].strip()) >= MIN_PAGE_CHARS]
