@@ -34,6 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench_ingest import embedded_texts, ingest_once, ocr_warnings, time_encoder
 from haystack import Document, Pipeline
 from haystack.components.converters import PyPDFToDocument
 from haystack.components.preprocessors import DocumentSplitter
@@ -43,9 +44,6 @@ from haystack.utils import ComponentDevice
 from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
-from ingest.components.italian_chunker import index_text
-from ingest.service import IngestService
-from kb.index.backends.edge import EdgeBackend
 from kb.index.embedders import (
     DenseEmbedder,
     SentenceTransformerEmbedder,
@@ -72,22 +70,6 @@ NOTES = [
 
 def _words(texts: list[str]) -> float:
     return round(statistics.mean(len(t.split()) for t in texts), 1) if texts else 0.0
-
-
-def _ours_once(pdfs: list[Path], embedder: DenseEmbedder, settings: Any, ocr: bool) -> tuple[float, list[dict], Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        backend = EdgeBackend(Path(tmp) / "index", settings.model)
-        backend.ensure_collection(embedder.dimension)
-        service = IngestService.from_settings(backend, embedder, settings, ocr_enabled=ocr)
-        service.warm_up()
-        start = time.perf_counter()
-        report = service.ingest_paths(pdfs)
-        elapsed = time.perf_counter() - start
-        if backend.count() != sum(o.chunks for o in report.outcomes):
-            raise RuntimeError("chunk count in the index differs from the report")
-        payloads = [h.payload for h in backend.scroll(None, 1_000_000)[0]]
-        backend.close()
-    return elapsed, payloads, report
 
 
 def _plain_pipeline(store: QdrantDocumentStore, model_path: str) -> Pipeline:
@@ -130,11 +112,7 @@ def _side(documents: int, chunks: int, seconds: list[float], texts: list[str], *
 
 
 def _encoder(embedder: DenseEmbedder, texts: list[str], repeat: int) -> dict[str, Any]:
-    runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        embedder.embed_passages(texts)
-        runs.append(time.perf_counter() - start)
+    runs = time_encoder(embedder, texts, repeat)
     return {"chunks": len(texts), "seconds": [round(s, 2) for s in runs],
             "chunks_per_s": round(len(texts) / min(runs), 1), "mean_words_per_text": _words(texts)}
 
@@ -170,14 +148,14 @@ def run(pdfs: list[Path], repeat: int = 2, log: Callable[..., Any] = print) -> d
 
     log("warm-up (untimed): one PDF through each pipeline")
     for emb, ocr in variants.values():
-        _ours_once(pdfs[:1], emb, settings, ocr)
+        ingest_once(pdfs[:1], emb, settings, ocr)
     _plain_once(pdfs[:1], model_path, dim)
 
     seconds: dict[str, list[float]] = {name: [] for name in [*variants, "haystack"]}
     last: dict[str, tuple[list[dict], Any]] = {}
     for i in range(repeat):  # interleaved, so that load from elsewhere on the machine hits every side alike
         for name, (emb, ocr) in variants.items():
-            elapsed, payloads, report = _ours_once(pdfs, emb, settings, ocr)
+            elapsed, payloads, report = ingest_once(pdfs, emb, settings, ocr)
             seconds[name].append(elapsed)
             last[name] = (payloads, report)
             log(f"{name} run {i + 1}/{repeat}: {len(payloads)} chunks in {elapsed:.1f}s {report.summary()}")
@@ -192,13 +170,12 @@ def run(pdfs: list[Path], repeat: int = 2, log: Callable[..., Any] = print) -> d
     texts: dict[str, list[str]] = {}
     for name, (emb, _) in variants.items():
         payloads, report = last[name]
-        embedded = [index_text(str(p.get("title") or ""), p.get("section"), str(p.get("text") or ""))
-                    for p in payloads]
+        embedded = embedded_texts(payloads)
         texts.setdefault("ours_texts", embedded)
         result[name] = _side(report.summary()["indexed"], len(payloads), seconds[name],
                              [str(p.get("text") or "") for p in payloads], encoder_in_use=_in_use(emb),
                              mean_words_per_embedded_text=_words(embedded), report=report.summary(),
-                             ocr_warnings=sum(1 for o in report.outcomes for w in o.warnings if "OCR" in w))
+                             ocr_warnings=ocr_warnings(report))
     plain_texts = texts["haystack_texts"] = [d.content or "" for d in docs]
     result["haystack"] = _side(
         len(pdfs), written, seconds["haystack"], plain_texts, encoder_in_use="SentenceTransformer (torch fp32)",

@@ -23,6 +23,43 @@ from kb.index.embedders import embedder_from_settings
 from kb.settings import get_settings
 
 
+def ingest_once(docs: list[Path], embedder: Any, settings: Any,
+                ocr: bool | None = None) -> tuple[float, list[dict[str, Any]], Any]:
+    """One timed run of the product's pipeline into a fresh Edge index: (seconds, chunk payloads, report)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        backend = EdgeBackend(Path(tmp) / "index", settings.model)
+        backend.ensure_collection(embedder.dimension)
+        service = IngestService.from_settings(backend, embedder, settings, ocr_enabled=ocr)
+        service.warm_up()
+        start = time.perf_counter()
+        report = service.ingest_paths(docs)
+        elapsed = time.perf_counter() - start
+        if backend.count() != sum(o.chunks for o in report.outcomes):
+            raise RuntimeError("chunk count in the index differs from the report")
+        payloads = [h.payload for h in backend.scroll(None, 1_000_000)[0]]
+        backend.close()
+    return elapsed, payloads, report
+
+
+def embedded_texts(payloads: list[dict[str, Any]]) -> list[str]:
+    """What ingestion embedded for each chunk: title, section and passage."""
+    return [index_text(str(p.get("title") or ""), p.get("section"), str(p.get("text") or "")) for p in payloads]
+
+
+def time_encoder(embedder: Any, texts: list[str], repeat: int) -> list[float]:
+    """Seconds of `repeat` runs of the bare encoder over `texts`."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        embedder.embed_passages(texts)
+        runs.append(time.perf_counter() - start)
+    return runs
+
+
+def ocr_warnings(report: Any) -> int:
+    return sum(1 for o in report.outcomes for w in o.warnings if "OCR" in w)
+
+
 def run(docs: list[Path], repeat: int = 2) -> dict[str, Any]:
     """Best of `repeat` pipeline runs (fresh index each) and of `repeat` bare-encoder runs on the same chunks."""
     settings = get_settings()
@@ -32,25 +69,10 @@ def run(docs: list[Path], repeat: int = 2) -> dict[str, Any]:
 
     pipeline_runs = []
     for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as tmp:
-            backend = EdgeBackend(Path(tmp) / "index", settings.model)
-            backend.ensure_collection(embedder.dimension)
-            service = IngestService.from_settings(backend, embedder, settings)
-            service.warm_up()
-            start = time.perf_counter()
-            report = service.ingest_paths(docs)
-            elapsed = time.perf_counter() - start
-            chunks = [h.payload for h in backend.scroll(None, 1_000_000)[0]]
-            backend.close()
+        elapsed, chunks, report = ingest_once(docs, embedder, settings)
         pipeline_runs.append(elapsed)
-    texts = [index_text(str(p.get("title") or ""), p.get("section"), str(p.get("text") or "")) for p in chunks]
-    ocr_pages = sum(1 for o in report.outcomes for w in o.warnings if "OCR" in w)
-
-    encoder_runs = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        embedder.embed_passages(texts)
-        encoder_runs.append(time.perf_counter() - start)
+    texts = embedded_texts(chunks)
+    encoder_runs = time_encoder(embedder, texts, repeat)
 
     n = len(texts)
     pipeline_cps, encoder_cps = n / min(pipeline_runs), n / min(encoder_runs)
@@ -60,7 +82,7 @@ def run(docs: list[Path], repeat: int = 2) -> dict[str, Any]:
         "pipeline_seconds": [round(s, 2) for s in pipeline_runs],
         "encoder_seconds": [round(s, 2) for s in encoder_runs],
         "pipeline_chunks_per_s": round(pipeline_cps, 1), "encoder_chunks_per_s": round(encoder_cps, 1),
-        "ratio": round(pipeline_cps / encoder_cps, 3), "goal_ratio": 0.9, "ocr_warnings": ocr_pages,
+        "ratio": round(pipeline_cps / encoder_cps, 3), "goal_ratio": 0.9, "ocr_warnings": ocr_warnings(report),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
     }
 

@@ -29,8 +29,7 @@ def markdown(result: dict[str, Any]) -> str:
     if "engine_growth" in result:
         lines += ["", "Growth of p50 from the smallest to the largest size: " + ", ".join(
             f"{m} {g['unfiltered']}x / filtered {g['filtered']}x" for m, g in result["engine_growth"].items())]
-    local = [(s, e) for s, e in _sizes(result, "qdrant_client_local")]
-    for size, entry in local:
+    for size, entry in _sizes(result, "qdrant_client_local"):
         lines += ["", f"## Edge vs qdrant-client local mode at {size:,} chunks, p50 ms (filtered in brackets)", "",
                   "| mode | Qdrant Edge | qdrant-client local | ratio |", "|---|---:|---:|---:|"]
         for m in MODES:

@@ -196,14 +196,30 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(index: Path, tmp: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    # rate limits stay on, at a ceiling sequential measurement cannot reach (the default 120/minute would answer 429)
+def start_server(index: Path, tmp: Path, port: int, log: Path, rate_limit: str = "1000000/minute",
+                 env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """`kb serve` on `index` in a subprocess, settings from the environment plus `env`. Rate limits stay on, at
+    `rate_limit`: a ceiling a measurement cannot reach (the default 120/minute would answer 429)."""
     env = dict(os.environ, KB_INDEX_PATH=str(index), KB_FILES_PATH=str(tmp / "files"),
-               KB_UPLOADS_PATH=str(tmp / "uploads"), KB_LOG_LEVEL="WARNING", KB_RATE_LIMIT_SEARCH="1000000/minute")
+               KB_UPLOADS_PATH=str(tmp / "uploads"), KB_LOG_LEVEL="WARNING", KB_RATE_LIMIT_SEARCH=rate_limit,
+               **(env or {}))
     kb = Path(sys.executable).with_name("kb")
     with log.open("wb") as out:
         return subprocess.Popen([str(kb), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
                                 stdout=out, stderr=subprocess.STDOUT)
+
+
+def memory_mb(pid: int) -> dict[str, float | None]:
+    """Resident memory now (VmRSS) and at its peak (VmHWM) of a process, in MB (None where unreadable)."""
+    fields: dict[str, float | None] = {"VmRSS": None, "VmHWM": None}
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        status = ""
+    for line in status.splitlines():
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            fields[line.split(":")[0]] = round(int(line.split()[1]) / 1024, 1)
+    return {"rss_mb": fields["VmRSS"], "peak_rss_mb": fields["VmHWM"]}
 
 
 def wait_healthy(client: httpx.Client, server: subprocess.Popen[bytes], log: Path, timeout_s: float) -> float:

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_search import QUERIES, free_port, stop_server, wait_healthy  # the same 30 questions
+from bench_search import QUERIES, free_port, memory_mb, start_server, stop_server, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS_DIRS = [REPO / "corpus" / d for d in ("buone_pratiche", "progetti", "normativa", "bandi")]
@@ -134,24 +134,6 @@ def ingest_corpus(index: Path, tmp: Path) -> None:
     subprocess.run([str(kb), "ingest", *map(str, CORPUS_DIRS)], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def start_server(index: Path, tmp: Path, port: int, log: Path, rate_limit: str) -> subprocess.Popen[bytes]:
-    env = dict(os.environ, KB_INDEX_PATH=str(index), KB_FILES_PATH=str(tmp / "files"),
-               KB_UPLOADS_PATH=str(tmp / "uploads"), KB_LOG_LEVEL="WARNING", KB_RATE_LIMIT_SEARCH=rate_limit)
-    kb = Path(sys.executable).with_name("kb")
-    with log.open("wb") as out:
-        return subprocess.Popen([str(kb), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-
-
-def rss_mb(pid: int) -> float | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    kb = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), None)
-    return round(kb / 1024, 1) if kb else None
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, help="existing Edge index (default: ingest the sample corpus)")
@@ -189,7 +171,7 @@ def main() -> None:
             print(f"carico: {args.clients} client per {args.duration:.0f} s su {chunks} frammenti", file=sys.stderr)
             result = asyncio.run(run_load(base_url, args.clients, args.duration, args.max_requests, args.timeout,
                                           doc_ids, args.think))
-            result["server_peak_rss_mb"] = rss_mb(server.pid)
+            result["server_peak_rss_mb"] = memory_mb(server.pid)["peak_rss_mb"]
         finally:
             stop_server(server)
         server_errors = [line for line in log.read_text(errors="replace").splitlines() if '"level": "error"' in line]
