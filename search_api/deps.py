@@ -13,7 +13,7 @@ from search_api.ratelimit import API_KEY_HEADER, Budget, key_matches
 from search_api.services import Services
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services | None = getattr(request.app.state, "services", None)
     if services is None:
         raise ApiError(503, "servizio_in_avvio", "il servizio si sta avviando: riprovare tra poco",
@@ -24,14 +24,14 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_today(services: ServicesDep) -> dt.date:
+async def get_today(services: ServicesDep) -> dt.date:
     return services.today()
 
 
 TodayDep = Annotated[dt.date, Depends(get_today)]
 
 
-def get_base_url(request: Request) -> str:
+async def get_base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 

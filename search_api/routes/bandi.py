@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends
 
 from kb.index.filters import SearchFilters
 from kb.index.schema import BENEFICIARIES, DocType
@@ -14,6 +14,7 @@ from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.documents import document_url, file_url
 from search_api.errors import ApiError
 from search_api.facets import status_of
+from search_api.query_params import QueryModel
 from search_api.schemas.bandi import BandiOrder, BandiRequest, BandiResponse
 from search_api.schemas.common import TOO_MANY_REQUESTS, ErrorResponse
 from search_api.searcher import DocumentHit, RankedDocuments
@@ -22,11 +23,12 @@ router = APIRouter(tags=["bandi"], responses={422: {"model": ErrorResponse}, 429
                                                503: {"model": ErrorResponse}})
 ITEM_FIELDS = ("title", "issuer", "regione", "opening_date", "deadline", "budget", "beneficiaries", "population_cap",
                "themes", "sdg", "summary")
+BANDI_QUERY = QueryModel(BandiRequest)
 
 
 @router.get("/bandi", response_model=BandiResponse, summary="Bandi di finanziamento, per stato e scadenza",
-            dependencies=[SEARCH_LIMIT])
-def list_bandi(params: Annotated[BandiRequest, Query()], services: ServicesDep, today: TodayDep,
+            dependencies=[SEARCH_LIMIT], openapi_extra=BANDI_QUERY.openapi)
+def list_bandi(params: Annotated[BandiRequest, Depends(BANDI_QUERY)], services: ServicesDep, today: TodayDep,
                base_url: BaseUrlDep) -> BandiResponse:
     """Bandi con stato calcolato dalle date rispetto a oggi (aperto, in arrivo, scaduto). Senza `q` sono ordinati per
     scadenza (prima gli aperti che chiudono prima); con `q` per pertinenza. Con `population` e `regione` restano

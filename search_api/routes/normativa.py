@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from kb.index.filters import SearchFilters
 from kb.index.schema import DocType
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.normativa import group_by_level, pertinent_acts, to_csv, to_markdown
+from search_api.query_params import QueryModel
 from search_api.query_pipeline import run_search
 from search_api.schemas.common import TOO_MANY_REQUESTS, ErrorResponse
 from search_api.schemas.normativa import ExportFormat, OverviewRequest, OverviewResponse
@@ -18,12 +19,14 @@ from search_api.searcher import Mode
 
 router = APIRouter(tags=["normativa"], responses={422: {"model": ErrorResponse}, 429: TOO_MANY_REQUESTS,
                                                    503: {"model": ErrorResponse}})
+OVERVIEW_QUERY = QueryModel(OverviewRequest)
 
 
 @router.get("/normativa/overview", response_model=OverviewResponse,
             summary="Quadro normativo per livello (UE, nazionale, regionale)",
-            responses={200: {"content": {"text/markdown": {}, "text/csv": {}}}}, dependencies=[SEARCH_LIMIT])
-def overview(params: Annotated[OverviewRequest, Query()], services: ServicesDep, today: TodayDep,
+            responses={200: {"content": {"text/markdown": {}, "text/csv": {}}}}, dependencies=[SEARCH_LIMIT],
+            openapi_extra=OVERVIEW_QUERY.openapi)
+def overview(params: Annotated[OverviewRequest, Depends(OVERVIEW_QUERY)], services: ServicesDep, today: TodayDep,
              base_url: BaseUrlDep) -> OverviewResponse | Response:
     """Gli atti pertinenti all'argomento, raggruppati per livello, ciascuno con estremi, data, stato (in vigore o
     abrogato) e i passaggi più pertinenti citati con pagina. `format=markdown` o `format=csv` per esportarlo."""

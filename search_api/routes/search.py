@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Depends, Response
 
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
+from search_api.query_params import QueryModel
 from search_api.query_pipeline import run_search
 from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse
 from search_api.schemas.search import SearchRequest, SearchResponse
 
 router = APIRouter(tags=["ricerca"], responses={422: {"model": ErrorResponse}, 429: TOO_MANY_REQUESTS,
                                                  503: {"model": ErrorResponse}})
+SEARCH_QUERY = QueryModel(SearchRequest)
 
 
 def execute(request: SearchRequest, services: ServicesDep, today: TodayDep, base_url: str) -> SearchResponse:
@@ -37,8 +39,8 @@ def _json(response: SearchResponse) -> Response:
 
 
 @router.get("/search", response_model=SearchResponse, summary="Cerca nella base di conoscenza",
-            dependencies=[SEARCH_LIMIT])
-def search_get(params: Annotated[SearchRequest, Query()], services: ServicesDep, today: TodayDep,
+            dependencies=[SEARCH_LIMIT], openapi_extra=SEARCH_QUERY.openapi)
+def search_get(params: Annotated[SearchRequest, Depends(SEARCH_QUERY)], services: ServicesDep, today: TodayDep,
                base_url: BaseUrlDep) -> Response:
     """Ricerca in linguaggio naturale: un risultato per documento, con i passaggi migliori evidenziati e citati
     (file e pagina), i conteggi per filtro (faccette) calcolati sui documenti trovati e, se si indicano abitanti
