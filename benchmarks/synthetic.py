@@ -32,12 +32,12 @@ from typing import Any
 import numpy as np
 
 from ingest.components.italian_chunker import index_text
+from ingest.sentences import split_sentences
 from kb.index.analysis import Bm25SparseEncoder
 from kb.index.backends.base import ChunkPoint, SparseVec
 
 BENCH_NAMESPACE = uuid.UUID("0b7d5c52-3f2e-4d0a-9a4c-5e1f6b8c2d31")
 LOCATION_FIELDS = ("comune", "provincia", "regione", "popolazione", "population_band")
-SENTENCE_END = re.compile(r"(?<=[.;:!?])\s+")
 WORD = re.compile(r"[A-Za-zÀ-ÿ']{4,}")
 NUMBER = re.compile(r"\b\d[\d.,]*\b")
 
@@ -66,8 +66,7 @@ class ChunkGenerator:
         if not source:
             raise ValueError("no source chunks")
         self.source, self.seed, self.noise, self.swap_rate = source, seed, noise, swap_rate
-        self.sentences = [[s for s in SENTENCE_END.split(str(c.payload.get("text") or "")) if s.strip()]
-                          for c in source]
+        self.sentences = [split_sentences(str(c.payload.get("text") or "")) for c in source]
         docs: dict[str, _Doc] = {}
         for i, chunk in enumerate(source):
             p = chunk.payload
