@@ -7,9 +7,10 @@ chunk is new text instead:
 * a synthetic document takes a real document of the corpus as its template (type, title, sections, metadata) and
   a partner document of the same type; the document's place and year are varied among the corpus's values (a
   practice of another comune, another year), and the template comune's name is replaced in title and text;
-* each chunk is ~60-130 words of sentences sampled from the template's chunks (about 2/3) and the partner's
-  (about 1/3), in a new order; about 4% of the words are swapped for words drawn from the corpus vocabulary by
-  frequency, and numbers are redrawn, so texts and posting lists differ as real documents do;
+* each chunk is sentences sampled from the template's chunks (about 2/3) and the partner's (about 1/3), in a new
+  order, cut to the length of one of the template's real chunks (so lengths follow the pipeline's: median ~65
+  words); about 4% of the words are swapped for words drawn from the corpus vocabulary by frequency, and numbers
+  are redrawn, so texts and posting lists differ as real documents do;
 * its dense vector is the mix of its source chunks' real vectors (weighted by the words each gave) plus Gaussian
   noise, re-normalised: near the corpus's real topic clusters without encoding millions of texts ("precomputed
   vectors", as the issue allows for the engine part); its sparse vector is what ingestion computes for its text.
@@ -67,6 +68,7 @@ class ChunkGenerator:
             raise ValueError("no source chunks")
         self.source, self.seed, self.noise, self.swap_rate = source, seed, noise, swap_rate
         self.sentences = [split_sentences(str(c.payload.get("text") or "")) for c in source]
+        self.lengths = [len(str(c.payload.get("text") or "").split()) for c in source]
         docs: dict[str, _Doc] = {}
         for i, chunk in enumerate(source):
             p = chunk.payload
@@ -104,7 +106,8 @@ class ChunkGenerator:
         return template, partner, varied, old_comune
 
     def _text(self, template: _Doc, partner: _Doc, rng: np.random.Generator) -> tuple[str, dict[int, int], int]:
-        target = int(rng.integers(60, 131))
+        # as long as one of the template's real chunks (the pipeline's lengths: median ~65 words), cut to it
+        target = max(12, self.lengths[template.chunks[int(rng.integers(len(template.chunks)))]])
         words, parts, contributed = 0, [], Counter[int]()
         while words < target:
             doc = template if rng.random() < 0.67 else partner
@@ -116,7 +119,7 @@ class ChunkGenerator:
             parts.append(sentence)
             contributed[pos] += n
             words += n
-        tokens = " ".join(parts).split()
+        tokens = " ".join(parts).split()[:target]
         swaps = rng.random(len(tokens)) < self.swap_rate
         if swaps.any():
             drawn = rng.choice(len(self.vocabulary), size=int(swaps.sum()), p=self.vocab_p)
