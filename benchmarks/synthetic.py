@@ -10,7 +10,8 @@ chunk is new text instead:
 * each chunk is sentences sampled from the template's chunks (about 2/3) and the partner's (about 1/3), in a new
   order, cut to the length of one of the template's real chunks (so lengths follow the pipeline's: median ~65
   words); about 4% of the words are swapped for words drawn from the corpus vocabulary by frequency, and numbers
-  are redrawn, so texts and posting lists differ as real documents do;
+  are redrawn, so texts and posting lists differ as real documents do (a one-sentence chunk with no word swapped
+  comes out as it was: 0.1% of a base);
 * its dense vector is the mix of its source chunks' real vectors (weighted by the words each gave) plus Gaussian
   noise, re-normalised: near the corpus's real topic clusters without encoding millions of texts ("precomputed
   vectors", as the issue allows for the engine part); its sparse vector is what ingestion computes for its text.
