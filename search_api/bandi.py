@@ -13,6 +13,7 @@ from qdrant_client import models
 
 from kb.index.filters import BandoStatus, SearchFilters
 from kb.index.schema import DocType
+from search_api.documents import FIRST_PASSAGE
 from search_api.facets import parse_date, status_of
 
 _FAR = dt.date.max
@@ -48,9 +49,6 @@ def days_left(payload: dict[str, Any], today: dt.date) -> int | None:
     if deadline is None or status_of(payload, today) != BandoStatus.aperto:
         return None
     return (deadline - today).days
-
-
-FIRST_PASSAGE = models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))
 
 
 def all_calls(backend: Any, flt: models.Filter) -> list[dict[str, Any]]:

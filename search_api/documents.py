@@ -9,6 +9,8 @@ from qdrant_client import models
 
 from kb.index.schema import decode_flags
 
+# a document's first passage carries its metadata: one hit per document
+FIRST_PASSAGE = models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))
 # payload fields that belong to a chunk or to bookkeeping, not to the document's public metadata
 INTERNAL_FIELDS = frozenset({
     "text", "chunk_index", "section", "page_start", "page_end", "content_hash", "version", "source_path",
@@ -42,8 +44,7 @@ def citation(base_url: str, payload: dict[str, Any]) -> dict[str, Any]:
 
 def _first_chunks(backend: Any, conditions: list[models.FieldCondition], limit: int) -> list[dict[str, Any]]:
     """One payload per document (its first chunk) among those matching all conditions."""
-    first = models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))
-    hits, _ = backend.scroll(models.Filter(must=[*conditions, first]), limit=limit)
+    hits, _ = backend.scroll(models.Filter(must=[*conditions, FIRST_PASSAGE]), limit=limit)
     return [h.payload for h in hits]
 
 

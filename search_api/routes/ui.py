@@ -14,10 +14,10 @@ from pydantic import ValidationError
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.errors import ApiError, validation_details
 from search_api.ratelimit import Budget
-from search_api.routes.bandi import list_bandi
+from search_api.routes.bandi import BANDI_QUERY, list_bandi
 from search_api.routes.documents import DocId, similar
-from search_api.routes.normativa import overview
-from search_api.routes.search import execute
+from search_api.routes.normativa import OVERVIEW_QUERY, overview
+from search_api.routes.search import SEARCH_QUERY, execute
 from search_api.schemas.bandi import BandiRequest
 from search_api.schemas.normativa import OverviewRequest
 from search_api.schemas.search import MAX_PAGE, SearchRequest
@@ -33,8 +33,8 @@ EXAMPLES = (
     "illuminazione pubblica LED PNRR",
     "raccolta differenziata porta a porta e tariffa puntuale",
 )
-LIST_FIELDS = ("doc_type", "sdg", "theme", "regione", "provincia", "comune", "population_band", "bando_status",
-               "level", "status", "beneficiary")
+# the pages take the three APIs' parameters: their list fields, as the APIs read them
+LIST_FIELDS = SEARCH_QUERY.lists | BANDI_QUERY.lists | OVERVIEW_QUERY.lists
 
 
 def _params(request: Request) -> dict[str, Any]:
