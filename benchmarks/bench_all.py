@@ -36,23 +36,15 @@ import bench_ingest
 import httpx
 from bench_engine import encode_queries, engine_latency, growth
 from bench_report import write_report
-from bench_search import (
-    CORPUS_DIRS,
-    free_port,
-    load_source,
-    measure_floor,
-    measure_http,
-    memory_mb,
-    start_server,
-    stop_server,
-    wait_healthy,
-)
+from bench_search import CORPUS_DIRS, load_source, measure_floor, measure_http
+from bench_server import free_port, memory_mb, start_server, stop_server, wait_healthy
 from synthetic import ChunkGenerator, build_index, disk_bytes
 
-from kb.index.backends.edge import EdgeBackend
-from kb.index.backends.server import ServerBackend
-from kb.index.embedders import DenseEmbedder, embedder_from_settings
+from kb.models.base import DenseEmbedder
+from kb.models.factory import embedder_from_settings
 from kb.settings import get_settings
+from kb.storage.backends.edge import EdgeBackend
+from kb.storage.backends.server import ServerBackend
 
 GOALS = {"http_p50_ratio_to_floor": 1.5, "http_p95_ms_at_100k": 30.0, "ingest_vs_encoder": 0.9,
          "ingest_vs_plain_haystack": 2.0, "engine_growth_10k_to_1m": 3.0, "load_errors": 0, "load_p95_ms": 100.0}

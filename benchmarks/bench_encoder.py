@@ -24,8 +24,9 @@ from haystack import Document
 
 from ingest.components.italian_chunker import ItalianChunker
 from ingest.metadata import split_front_matter
-from kb.index.embedders import DenseEmbedder, SentenceTransformerEmbedder
-from kb.index.onnx_encoder import OnnxEmbedder, physical_cores
+from kb.models.base import DenseEmbedder
+from kb.models.embedders import SentenceTransformerEmbedder
+from kb.models.onnx_encoder import OnnxEmbedder, physical_cores
 
 
 def chunk_texts(embedder: DenseEmbedder, sources: Path, squad: Path, limit: int) -> list[str]:

@@ -23,14 +23,14 @@ import numpy as np
 from bench_search import QUERIES, percentiles, tail
 from qdrant_client import models
 
-from kb.index.analysis import Bm25SparseEncoder
-from kb.index.backends.base import SparseVec
-from kb.index.embedders import DenseEmbedder
-from kb.index.filters import SearchFilters
-from kb.index.schema import DENSE_VECTOR, SPARSE_VECTOR
-from kb.index.synonyms import SynonymExpander
-from search_api.components.document_retriever import CANDIDATE_FIELDS
-from search_api.searcher import fuse
+from kb.models.base import DenseEmbedder
+from kb.search.engine import CANDIDATE_FIELDS
+from kb.search.fusion import fuse
+from kb.storage.backends.base import SparseVec
+from kb.storage.filters import SearchFilters
+from kb.storage.schema import DENSE_VECTOR, SPARSE_VECTOR
+from kb.text.analysis import Bm25SparseEncoder
+from kb.text.synonyms import SynonymExpander
 
 MODES = ("lexical", "semantic", "hybrid")
 

@@ -44,12 +44,9 @@ from haystack.utils import ComponentDevice
 from haystack_integrations.components.embedders.sentence_transformers import SentenceTransformersDocumentEmbedder
 from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
 
-from kb.index.embedders import (
-    DenseEmbedder,
-    SentenceTransformerEmbedder,
-    embedder_from_settings,
-    resolve_model_path,
-)
+from kb.models.base import DenseEmbedder, resolve_model_path
+from kb.models.embedders import SentenceTransformerEmbedder
+from kb.models.factory import embedder_from_settings
 from kb.settings import get_settings
 
 SPLITTER = {"split_by": "word", "split_length": 60, "split_overlap": 10}  # ~ our chunks in size and count

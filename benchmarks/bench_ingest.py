@@ -18,9 +18,9 @@ from typing import Any
 
 from ingest.components.italian_chunker import index_text
 from ingest.service import IngestService
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import embedder_from_settings
+from kb.models.factory import embedder_from_settings
 from kb.settings import get_settings
+from kb.storage.backends.edge import EdgeBackend
 
 
 def ingest_once(docs: list[Path], embedder: Any, settings: Any,

@@ -16,12 +16,13 @@ What is measured, and why
 * Floor: what any implementation of this search has to pay per query, measured in this process on the same index
   before the server starts: query encoding (synonym expansion + BM25 encoding, and the dense embedding of the
   query) plus the two engine queries the API makes (sparse and dense, `candidates` hits each, same filter, same
-  candidate payload fields), i.e. `Searcher.lexical` + `Searcher.semantic` called as the query pipeline calls them.
+  candidate payload fields), i.e. `SearchEngine.retrieve_passages` as the retrieval core calls it.
   The objects this process made while building the index are frozen out of garbage collection first
   (`gc.freeze()`), so the collector's full passes over them do not count as query work.
 * HTTP: the real server (`kb serve`) started on that index in a subprocess; the same queries through GET /search
   (page_size 10) from a keep-alive httpx client; latency measured client-side, so it includes HTTP, validation,
-  the Haystack query pipeline (grouping, facets, fetching and highlighting the page's passages) and serialisation.
+  the retrieval core (fusion, grouping, facets, fetching and highlighting the page's passages) and serialisation.
+* Core: `SearchEngine.search` for the same requests, in this process: HTTP minus core is the web layer's share.
 
 Both measurements run warm (one warm-up round first), sequentially, on the same machine: the ratio is what
 matters, absolute numbers depend on the CPU. `tail_ms` (p99, max, samples over 100 ms) shows pauses that p50/p95
@@ -36,8 +37,6 @@ import gc
 import json
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,19 +46,19 @@ from typing import Any
 
 import httpx
 import numpy as np
+from bench_server import free_port, start_server, stop_server, wait_healthy
 from synthetic import ChunkGenerator, SourceChunk, build_index
 
 from ingest.components.italian_chunker import index_text
 from ingest.service import IngestService
-from kb.index.analysis import Bm25SparseEncoder
-from kb.index.backends.base import SparseVec
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import DenseEmbedder, embedder_from_settings
-from kb.index.filters import SearchFilters
-from kb.index.synonyms import SynonymExpander
+from kb.models.base import DenseEmbedder
+from kb.models.factory import embedder_from_settings
+from kb.search import Mode, engine_from_settings
 from kb.settings import Settings, get_settings
-from search_api.components.document_retriever import CANDIDATE_FIELDS
-from search_api.searcher import Searcher
+from kb.storage.backends.base import SparseVec
+from kb.storage.backends.edge import EdgeBackend
+from kb.text.analysis import Bm25SparseEncoder
+from search_api.schemas.search import SearchRequest
 
 CORPUS_DIRS = ("buone_pratiche", "progetti", "normativa", "bandi")
 
@@ -152,90 +151,52 @@ def load_source(args: argparse.Namespace, settings: Settings, embedder: DenseEmb
 
 # -- floor -----------------------------------------------------------------------------------------------------
 def measure_floor(backend: EdgeBackend, embedder: DenseEmbedder, settings: Settings, today: dt.date,
-                  rounds: int) -> dict[str, Any]:
-    """Query encoding + the two engine queries, as the query pipeline's retriever makes them (hybrid mode)."""
-    searcher = Searcher(backend, embedder, expander=SynonymExpander(settings.synonyms_path),
-                        lexical_weight=settings.lexical_weight, candidates=settings.candidates)
-    filters = [SearchFilters.model_validate(f).to_qdrant(today) for _, f in QUERIES]
-    depth = settings.candidates
+                  rounds: int, page_size: int = 10) -> dict[str, Any]:
+    """The floor: query encoding + the two engine queries, exactly as the retrieval core makes them
+    (`SearchEngine.retrieve_passages`, hybrid mode, the request's filters). In the same rounds, the whole core
+    (`SearchEngine.search` for the request GET /search builds), so the work beyond the floor is split into the
+    core's own steps (fusion, grouping, facets, the page's passages) and the web layer (HTTP minus core)."""
+    engine = engine_from_settings(settings, backend, embedder)
+    requests = [SearchRequest.model_validate({"q": q, "page_size": page_size, **f}).to_core(today) for q, f in QUERIES]
+    filters = [engine.search_filter(r, today) for r in requests]
 
-    def once(query: str, flt: Any) -> tuple[float, float, float]:
+    def once(index: int) -> tuple[float, float, float, float]:
+        query = requests[index].text
         t0 = time.perf_counter()
-        searcher.lexical(query, flt, depth, CANDIDATE_FIELDS)
+        engine.retrieve_passages(query, Mode.lexical, filters[index])
         t1 = time.perf_counter()
-        searcher.semantic(query, flt, depth, CANDIDATE_FIELDS)
+        engine.retrieve_passages(query, Mode.semantic, filters[index])
         t2 = time.perf_counter()
         embedder.embed_query(query)  # the encoding alone, for the breakdown (not part of the floor)
-        return t2 - t0, t1 - t0, time.perf_counter() - t2
+        t3 = time.perf_counter()
+        engine.search(requests[index])
+        return t2 - t0, t1 - t0, t3 - t2, time.perf_counter() - t3
 
-    for (query, _), flt in zip(QUERIES, filters, strict=True):  # warm-up
-        once(query, flt)
+    for index in range(len(requests)):  # warm-up
+        once(index)
     # this process built the index: its heap would make the collector's full passes (pauses of hundreds of ms)
     # part of the floor; the floor is the work a query needs, so those objects are left out of collection
     gc.collect()
     gc.freeze()
-    total, lexical, embed = [], [], []
+    total, lexical, embed, core = [], [], [], []
     for _ in range(rounds):
-        for (query, _), flt in zip(QUERIES, filters, strict=True):
-            t, lx, em = once(query, flt)
+        for index in range(len(requests)):
+            t, lx, em, whole = once(index)
             total.append(t)
             lexical.append(lx)
             embed.append(em)
+            core.append(whole)
     semantic_engine = [t - lx - em for t, lx, em in zip(total, lexical, embed, strict=True)]
     p50, p95 = percentiles(total)
+    core_p50, core_p95 = percentiles(core)
     return {"p50": p50, "p95": p95, "samples": len(total), "tail": tail(total),
+            "core_p50": core_p50, "core_p95": core_p95,
             "breakdown_p50_ms": {"lexical_encode_and_query": percentiles(lexical)[0],
                                  "dense_query_embedding": percentiles(embed)[0],
                                  "dense_engine_query": percentiles(semantic_engine)[0]}}
 
 
 # -- HTTP ------------------------------------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_server(index: Path, tmp: Path, port: int, log: Path, rate_limit: str = "1000000/minute",
-                 env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """`kb serve` on `index` in a subprocess, settings from the environment plus `env`. Rate limits stay on, at
-    `rate_limit`: a ceiling a measurement cannot reach (the default 120/minute would answer 429)."""
-    env = dict(os.environ, KB_INDEX_PATH=str(index), KB_FILES_PATH=str(tmp / "files"),
-               KB_UPLOADS_PATH=str(tmp / "uploads"), KB_LOG_LEVEL="WARNING", KB_RATE_LIMIT_SEARCH=rate_limit,
-               **(env or {}))
-    kb = Path(sys.executable).with_name("kb")
-    with log.open("wb") as out:
-        return subprocess.Popen([str(kb), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-
-
-def memory_mb(pid: int) -> dict[str, float | None]:
-    """Resident memory now (VmRSS) and at its peak (VmHWM) of a process, in MB (None where unreadable)."""
-    fields: dict[str, float | None] = {"VmRSS": None, "VmHWM": None}
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        status = ""
-    for line in status.splitlines():
-        if line.startswith(("VmRSS:", "VmHWM:")):
-            fields[line.split(":")[0]] = round(int(line.split()[1]) / 1024, 1)
-    return {"rss_mb": fields["VmRSS"], "peak_rss_mb": fields["VmHWM"]}
-
-
-def wait_healthy(client: httpx.Client, server: subprocess.Popen[bytes], log: Path, timeout_s: float) -> float:
-    start = time.perf_counter()
-    while time.perf_counter() - start < timeout_s:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited ({server.returncode}):\n{log.read_text(errors='replace')[-4000:]}")
-        try:
-            if client.get("/health").status_code == 200:
-                return time.perf_counter() - start
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"the server did not answer /health in {timeout_s:.0f}s:\n{log.read_text()[-4000:]}")
-
-
 def measure_http(client: httpx.Client, rounds: int, page_size: int) -> dict[str, Any]:
     requests = [{"q": q, "page_size": page_size, **f} for q, f in QUERIES]
 
@@ -254,15 +215,6 @@ def measure_http(client: httpx.Client, rounds: int, page_size: int) -> dict[str,
             "queries_without_results": sum(1 for t in totals if t == 0)}
 
 
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 # -- driver ----------------------------------------------------------------------------------------------------
 def run_size(size: int, source: list[SourceChunk], args: argparse.Namespace, settings: Settings,
              embedder: DenseEmbedder, tmp: Path, log: Callable[[str], None]) -> dict[str, Any]:
@@ -274,10 +226,11 @@ def run_size(size: int, source: list[SourceChunk], args: argparse.Namespace, set
     log(f"{size}: built {chunks} chunks in {build['total_s']}s {build}")
     today = dt.date.today()
     try:
-        floor = measure_floor(backend, embedder, settings, today, args.rounds)
+        floor = measure_floor(backend, embedder, settings, today, args.rounds, args.page_size)
     finally:
         backend.close()  # the server needs the shard: Edge allows one process per index
-    log(f"{size}: floor p50 {floor['p50']} ms, p95 {floor['p95']} ms {floor['breakdown_p50_ms']}")
+    log(f"{size}: floor p50 {floor['p50']} ms, p95 {floor['p95']} ms {floor['breakdown_p50_ms']}; "
+        f"core p50 {floor['core_p50']} ms")
 
     port = free_port()
     server_log = tmp / f"server-{size}.log"
@@ -295,7 +248,11 @@ def run_size(size: int, source: list[SourceChunk], args: argparse.Namespace, set
         "chunks": chunks, "synthetic": True,
         "build_seconds": build,
         "floor_p50_ms": floor["p50"], "floor_p95_ms": floor["p95"], "floor_breakdown_p50_ms": floor["breakdown_p50_ms"],
+        "core_p50_ms": floor["core_p50"], "core_p95_ms": floor["core_p95"],
         "http_p50_ms": http["p50"], "http_p95_ms": http["p95"], "ratio_p50": round(ratio, 3),
+        "beyond_floor_p50_ms": {"core": round(floor["core_p50"] - floor["p50"], 2),
+                                "web": round(http["p50"] - floor["core_p50"], 2),
+                                "total": round(http["p50"] - floor["p50"], 2)},
         "samples": {"floor": floor["samples"], "http": http["samples"]},
         "tail_ms": {"floor": floor["tail"], "http": http["tail"]},
         "documents_found_median": http["documents_found_median"],
@@ -354,7 +311,8 @@ def main() -> None:
             "benchmarks/synthetic.py: new texts from their sentences and vocabulary, comune/regione/year varied "
             f"among the corpus's values, dense vectors mixed from the source chunks' vectors plus noise (sigma "
             f"{args.noise}), sparse vectors as ingestion encodes the new text.",
-            "floor = Searcher.lexical + Searcher.semantic in this process (query encoding, synonym expansion, "
+            "floor = SearchEngine.retrieve_passages (lexical, then semantic) in this process (query encoding, "
+            "synonym expansion, "
             f"sparse and dense engine queries with limit {settings.candidates}, same filter, candidate payload "
             "fields only), on the same index, before the server starts.",
             "http = client-side latency of GET /search (keep-alive httpx) against `kb serve` on the same index; "
@@ -362,7 +320,8 @@ def main() -> None:
             "floor measured after gc.collect() + gc.freeze() in the bench process (its heap holds the index build); "
             "the server runs unchanged.",
             "floor_breakdown_p50_ms.dense_query_embedding is measured separately and is not added to the floor "
-            "twice; dense_engine_query = Searcher.semantic minus that.",
+            "twice; dense_engine_query = the semantic retrieval minus that; core = SearchEngine.search for the same "
+            "request as GET /search, in process.",
         ],
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

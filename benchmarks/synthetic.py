@@ -35,8 +35,8 @@ import numpy as np
 
 from ingest.components.italian_chunker import index_text
 from ingest.sentences import split_sentences
-from kb.index.analysis import Bm25SparseEncoder
-from kb.index.backends.base import ChunkPoint, SparseVec
+from kb.storage.backends.base import ChunkPoint, SparseVec
+from kb.text.analysis import Bm25SparseEncoder
 
 BENCH_NAMESPACE = uuid.UUID("0b7d5c52-3f2e-4d0a-9a4c-5e1f6b8c2d31")
 LOCATION_FIELDS = ("comune", "provincia", "regione", "popolazione", "population_band")

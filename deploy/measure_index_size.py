@@ -23,10 +23,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from kb.index.analysis import Bm25SparseEncoder
-from kb.index.backends.base import ChunkPoint, SparseVec
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import HashingEmbedder
+from kb.models.embedders import HashingEmbedder
+from kb.storage.backends.base import ChunkPoint, SparseVec
+from kb.storage.backends.edge import EdgeBackend
+from kb.text.analysis import Bm25SparseEncoder
 
 MIB = 1024 * 1024
 

@@ -1,17 +1,19 @@
 """BEIR-layout data sets: corpus.jsonl, queries.jsonl and qrels/<split>.tsv, read once into plain dicts.
 
 The harness evaluates the product on any data set in this layout (public ones such as SQuAD-it, and our own
-domain set with graded judgments and dev/test/all splits), so this is the only place that knows the file format.
+domain set with graded judgments and dev/test/all splits), so this is the only place that knows the layout; the
+qrels files themselves are read by `evaluation.qrels`.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from evaluation.qrels import Qrels, read_qrels
 
 QRELS_DIR = "qrels"
 
@@ -35,7 +37,7 @@ class BeirDataset:
     split: str
     corpus: dict[str, CorpusDoc]
     queries: dict[str, str]
-    qrels: dict[str, dict[str, int]]
+    qrels: Qrels
 
     def limit_queries(self, max_queries: int | None) -> BeirDataset:
         """The first `max_queries` queries in file order (a quick, reproducible subset)."""
@@ -64,25 +66,6 @@ def available_splits(path: Path) -> list[str]:
     return sorted(p.stem for p in (Path(path) / QRELS_DIR).glob("*.tsv"))
 
 
-def load_qrels(path: Path) -> dict[str, dict[str, int]]:
-    """`query-id corpus-id score` with a header line; grades are kept (graded nDCG), zeros included."""
-    qrels: dict[str, dict[str, int]] = {}
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = csv.reader(fh, delimiter="\t")
-        header = next(rows, None)
-        if header is None:
-            return qrels
-        if len(header) < 3 or header[2].strip().lstrip("-").isdigit():
-            raise ValueError(f"{path}: manca l'intestazione query-id, corpus-id, score")
-        for number, row in enumerate(rows, 2):
-            if not row or not "".join(row).strip():
-                continue
-            if len(row) < 3:
-                raise ValueError(f"{path}:{number}: attese tre colonne, trovate {len(row)}")
-            qrels.setdefault(row[0].strip(), {})[row[1].strip()] = int(float(row[2]))
-    return qrels
-
-
 def load_corpus(path: Path) -> dict[str, CorpusDoc]:
     corpus: dict[str, CorpusDoc] = {}
     for row in _jsonl(path):
@@ -107,7 +90,7 @@ def load_beir(path: Path, split: str = "test") -> BeirDataset:
         raise FileNotFoundError(f"split {split!r} assente in {path}: disponibili {available_splits(path) or 'nessuno'}")
     corpus = load_corpus(path / "corpus.jsonl")
     all_queries = load_queries(path / "queries.jsonl")
-    judged = {q: rels for q, rels in load_qrels(qrels_file).items() if any(g > 0 for g in rels.values())}
+    judged = {q: rels for q, rels in read_qrels(qrels_file).items() if any(g > 0 for g in rels.values())}
     missing = sorted(set(judged) - set(all_queries))
     if missing:
         raise ValueError(f"{qrels_file}: query senza testo in queries.jsonl: {missing[:5]}")

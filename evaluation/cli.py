@@ -54,9 +54,9 @@ def evaluate(
     from pydantic import ValidationError
 
     from evaluation.run import evaluate_dataset
-    from kb.index.schema import DocumentMetadata
+    from kb.search import Mode
     from kb.settings import get_settings
-    from search_api.searcher import Mode
+    from kb.storage.schema import DocumentMetadata
 
     chosen = _split_list(modes)
     wrong = [m for m in chosen if m not in Mode.__members__]
@@ -133,14 +133,14 @@ def enrichment(
     from evaluation.enrichment import collect, evaluate, to_markdown
     from ingest.enrich.gazetteer import load_gazetteer
     from ingest.enrich.tagging import Tagger, load_calibration
-    from kb.index.embedders import embedder_from_settings
+    from kb.models.factory import embedder_from_settings
     from kb.settings import get_settings
 
     settings = get_settings()
     embedder = embedder_from_settings(settings)
     tagger = Tagger(embedder)
     tagger.warm_up()
-    samples = collect(corpus, embedder, tagger, load_gazetteer(settings.gazetteer_path))
+    samples = collect(corpus, embedder, tagger, load_gazetteer(settings.gazetteer_path), settings)
     results = evaluate(samples, None if calibrate else load_calibration())
     out.mkdir(parents=True, exist_ok=True)
     (out / "enrichment.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -1,6 +1,7 @@
 """How well enrichment recovers the sample corpus's declared metadata, and calibration of the tag thresholds.
 
-Every corpus file goes through the real conversion, chunking and embedding, with its declared metadata hidden
+Every corpus file goes through the ingestion pipeline up to the enricher (`build_embedding_pipeline` of
+`ingest.pipeline`, with the chunking and OCR settings of `kb.settings.Settings`), with its declared metadata hidden
 (only type and title are kept, as a bare upload would have); the extractors' output is compared with what the
 authors declared. Tag thresholds are fitted on one half of the documents (sorted ids, even positions) and the
 report gives precision and recall on the other half, so the numbers are not measured on the data they were tuned on.
@@ -15,17 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from haystack import Pipeline
-
-from ingest.components.dense_embedder import ChunkDenseEmbedder
-from ingest.components.italian_chunker import ItalianChunker
 from ingest.components.metadata_enricher import document_view
 from ingest.enrich.acts import act_key
 from ingest.enrich.document import extract_values
 from ingest.enrich.gazetteer import Gazetteer
 from ingest.enrich.tagging import FAMILIES, Calibration, LabelScores, Tagger, choose
 from ingest.formats import discover
-from ingest.pipeline import add_converters
+from ingest.pipeline import EMBEDDED, build_embedding_pipeline
 from ingest.prepare import prepare, slugify
 
 FIELDS_BY_TYPE = {
@@ -47,14 +44,15 @@ class Sample:
     extracted: dict[str, Any] = field(default_factory=dict)
 
 
-def collect(paths: list[Path], embedder: Any, tagger: Tagger, gazetteer: Gazetteer) -> list[Sample]:
-    """Convert, chunk and embed each file with its metadata hidden; keep label scores and extracted values."""
-    pipe = Pipeline()
-    converted = add_converters(pipe, ocr_enabled=True)
-    pipe.add_component("chunker", ItalianChunker(embedder))
-    pipe.add_component("dense", ChunkDenseEmbedder(embedder))
-    pipe.connect(converted, "chunker.documents")
-    pipe.connect("chunker.documents", "dense.documents")
+def collect(paths: list[Path], embedder: Any, tagger: Tagger, gazetteer: Gazetteer, settings: Any) -> list[Sample]:
+    """Convert, chunk and embed each file with its metadata hidden; keep label scores and extracted values.
+
+    `settings` (a `kb.settings.Settings`) sets chunking and OCR as in ingestion; the embedder carries the model's
+    prefixes (`embedder_from_settings`), so the enricher's inputs are those of the product.
+    """
+    pipe = build_embedding_pipeline(embedder, max_tokens=settings.chunk_max_tokens,
+                                    overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled,
+                                    ocr_language=settings.ocr_language)
     files, _ = discover(paths)
     samples: list[Sample] = []
     for path in files:
@@ -63,7 +61,7 @@ def collect(paths: list[Path], embedder: Any, tagger: Tagger, gazetteer: Gazette
         stream = item.stream(doc_id, getattr(embedder, "name", ""))
         bare = {"doc_id": doc_id, "doc_type": item.meta.doc_type.value, "title": stream.meta["title"]}
         stream = dataclasses.replace(stream, meta=bare)
-        chunks = pipe.run({"router": {"sources": [stream]}})["dense"]["documents"]
+        chunks = pipe.run({"router": {"sources": [stream]}})[EMBEDDED]["documents"]
         text, vector = document_view(chunks)
         found = extract_values(text, bare, vector, tagger, gazetteer)
         samples.append(Sample(doc_id, bare["doc_type"], item.meta.model_dump(mode="json"),

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from evaluation.beir import load_corpus, load_qrels, load_queries
-from evaluation.metrics import per_query, read_trec
+from evaluation.beir import load_corpus, load_queries
+from evaluation.metrics import METRICS, per_query, read_trec
+from evaluation.qrels import read_qrels
 from evaluation.run import load_manifest
 
 TOP = 5
@@ -29,7 +30,7 @@ def failures_markdown(results_file: Path, modes: Sequence[str] | None = None, n:
     data_dir = Path(dataset_dir or manifest["dataset_path"])
     corpus = load_corpus(data_dir / "corpus.jsonl")
     queries = load_queries(data_dir / "queries.jsonl")
-    qrels = load_qrels(folder / manifest["qrels"])
+    qrels = read_qrels(folder / manifest["qrels"])
     chosen = list(modes or manifest["runs"])
     unknown = [m for m in chosen if m not in manifest["runs"]]
     if unknown:
@@ -42,8 +43,8 @@ def failures_markdown(results_file: Path, modes: Sequence[str] | None = None, n:
     lines = [f"# Query peggiori: {manifest['dataset']} ({manifest['split']})", ""]
     for mode in chosen:
         ranking = read_trec(folder / manifest["runs"][mode])
-        ndcg = per_query(qrels, ranking, "ndcg@10")
-        rr = per_query(qrels, ranking, "mrr@10")
+        ndcg = per_query(qrels, ranking, METRICS["ndcg@10"])
+        rr = per_query(qrels, ranking, METRICS["mrr@10"])
         worst = sorted(qrels, key=lambda q: (ndcg[q], rr[q], q))[:n]
         lines += [f"## {mode}", "", f"{len(worst)} query su {len(qrels)}, per nDCG@10 e poi RR crescenti.", ""]
         for position, qid in enumerate(worst, 1):

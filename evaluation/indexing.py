@@ -21,8 +21,8 @@ import yaml
 
 from evaluation.beir import BeirDataset, CorpusDoc
 from ingest.service import IngestReport, IngestService
-from kb.index.backends.edge import EdgeBackend
-from kb.index.schema import DocumentMetadata
+from kb.storage.backends.edge import EdgeBackend
+from kb.storage.schema import DocumentMetadata
 
 DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 TITLE_MAX = 300

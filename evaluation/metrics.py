@@ -1,5 +1,8 @@
 """Metrics through ranx, and TREC run files: the one place that turns rankings into numbers.
 
+Every number the project publishes (`kb eval`, the tuning sweep, the failure lists, the domain set's pool-time
+scores) is computed here, by ranx, with the definitions below; nothing else implements a metric.
+
 Rankings are handed to ranx with scores derived from the rank (n, n-1, ...), never the raw scores: ranx sorts by
 score, and ties (frequent after min-max normalisation in hybrid fusion) would otherwise be re-ordered by ranx
 instead of measured in the order the product returned them. The TREC files keep the product's real scores.
@@ -12,9 +15,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from evaluation.qrels import Qrels
+
+NDCG = "ndcg"
+"""ranx's nDCG with **linear gain**: DCG@k = sum over ranks i <= k of rel_i / log2(i + 1), divided by the DCG of
+the ideal ordering of the query's qrels. This is the formulation of Järvelin & Kekäläinen, "Cumulated gain-based
+evaluation of IR techniques", ACM TOIS 20(4), 2002 (doi:10.1145/582415.582418), and the one trec_eval and BEIR
+report, so our graded numbers (domain set: grades 1 and 2) compare with published ones. ranx's `ndcg_burges`
+(gain 2^rel - 1, Burges et al. 2005) would weigh a grade-2 document three times a grade-1 one instead of twice;
+with binary qrels (SQuAD-it) both are the same.
+"""
+
 # Our metric names -> ranx's. ranx's `hit_rate@k` is BEIR's success@k (a relevant document in the top k).
 METRICS: dict[str, str] = {
-    "ndcg@10": "ndcg@10",
+    "ndcg@10": f"{NDCG}@10",
     "mrr@10": "mrr@10",
     "recall@1": "recall@1",
     "recall@10": "recall@10",
@@ -25,7 +39,6 @@ RECALL_KS: tuple[int, ...] = (1, 5, 10, 20, 50, 100)
 
 # qid -> [(doc id, score)] in rank order, best first
 Ranking = dict[str, list[tuple[str, float]]]
-Qrels = dict[str, dict[str, int]]
 
 
 def _ranx_run(ranking: Ranking) -> dict[str, dict[str, float]]:
@@ -45,6 +58,8 @@ def _evaluate(qrels: Qrels, ranking: Ranking, names: Sequence[str]) -> tuple[dic
 
     ranx_qrels = RanxQrels({q: dict(rels) for q, rels in qrels.items()})
     converted = _ranx_run(ranking)  # once: rebuilding it per query made 7,609 SQuAD-it queries quadratic
+    if not any(converted.get(q) for q in qrels):  # ranx cannot build a run without a single document
+        return dict.fromkeys(names, 0.0), {name: dict.fromkeys(qrels, 0.0) for name in names}
     run = Run({q: converted.get(q, {}) for q in qrels})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba's uint64 -> int64 cast notice, harmless here
@@ -99,11 +114,3 @@ def read_trec(path: Path) -> Ranking:
             rows.setdefault(qid, []).append((int(rank), doc_id, float(score)))
     return {qid: [(d, s) for _r, d, s in sorted(hits)] for qid, hits in rows.items()}
 
-
-def write_qrels(path: Path, qrels: Qrels) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8", newline="\n") as fh:
-        fh.write("query-id\tcorpus-id\tscore\n")
-        for qid, rels in qrels.items():
-            for doc_id, grade in rels.items():
-                fh.write(f"{qid}\t{doc_id}\t{grade}\n")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluation.beir import load_qrels
 from evaluation.metrics import METRICS, RECALL_KS, read_trec, recall_curve
+from evaluation.qrels import read_qrels
 from evaluation.run import load_manifest
 
 REPORT_FILE = "report.md"
@@ -63,7 +63,7 @@ def load_evaluation(path: Path, ks: Sequence[int] = RECALL_KS) -> Evaluation:
         print(f"avviso: {exc}; niente curve di recall per {path.name}", file=sys.stderr)
         return evaluation
     folder = Path(manifest["dir"])
-    qrels = load_qrels(folder / manifest["qrels"])
+    qrels = read_qrels(folder / manifest["qrels"])
     for system, name in manifest["runs"].items():
         label = f"{system} (baseline)" if system in manifest.get("baselines", []) else system
         evaluation.curves[label] = recall_curve(qrels, read_trec(folder / name), ks)

@@ -1,6 +1,7 @@
 """One evaluation: index a BEIR data set with the product, run every query in each mode, score with ranx.
 
-The product is measured through its own entry points (`IngestService`, `Searcher.search_documents`), next to a
+The product is measured through its own entry points (`IngestService`, `SearchEngine.search`: the retrieval
+core every API route uses, at the served depth), next to a
 bm25s baseline (Italian Snowball stems and stop words) computed in the same run on the same queries, so a
 regression or a gain is read against a fixed reference. Runs are kept as TREC files for the report and for
 failure analysis; the JSON holds the means.
@@ -8,6 +9,7 @@ failure analysis; the JSON holds the means.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import tempfile
@@ -18,8 +20,9 @@ from typing import Any
 
 from evaluation.beir import BeirDataset, load_beir
 from evaluation.indexing import DocIdMap, index_corpus
-from evaluation.metrics import Ranking, compute_metrics, write_qrels, write_trec
-from search_api.searcher import Mode, Searcher
+from evaluation.metrics import Ranking, compute_metrics, write_trec
+from evaluation.qrels import write_qrels
+from kb.search import Mode, SearchEngine, SearchRequest, engine_from_settings
 
 DEFAULT_MODES: tuple[str, ...] = ("lexical", "semantic", "hybrid")
 DEPTH = 100
@@ -32,14 +35,17 @@ def runs_dir(out: Path) -> Path:
     return out.parent / "runs" / out.stem
 
 
-def product_ranking(searcher: Searcher, queries: dict[str, str], mode: Mode, ids: DocIdMap,
-                    limit: int = DEPTH, quiet: bool = False) -> Ranking:
+def product_ranking(engine: SearchEngine, queries: dict[str, str], mode: Mode, ids: DocIdMap | None = None,
+                    limit: int = DEPTH, quiet: bool = False, today: dt.date | None = None) -> Ranking:
+    """Each query's documents as `GET /search` ranks them (same request defaults, question interpretation
+    included), the first `limit`; ids in BEIR ids when a map is given."""
     from tqdm import tqdm
 
     ranking: Ranking = {}
+    to_beir = ids.to_beir if ids is not None else {}
     for qid, text in tqdm(queries.items(), desc=mode.value, unit="query", file=sys.stderr, disable=quiet):
-        hits = searcher.search_documents(text, mode, None, limit=limit)
-        ranking[qid] = [(ids.to_beir.get(h.doc_id, h.doc_id), float(h.score)) for h in hits]
+        page = engine.search(SearchRequest(text, mode, limit=limit, passages=False, today=today))
+        ranking[qid] = [(to_beir.get(d.doc_id, d.doc_id), float(d.score)) for d in page.documents]
     return ranking
 
 
@@ -69,19 +75,21 @@ def bm25s_ranking(dataset: BeirDataset, limit: int = DEPTH) -> tuple[Ranking, fl
 
 def evaluate_dataset(dataset_dir: Path, out: Path, settings: Any, *, split: str = "test",
                      modes: Sequence[str] = DEFAULT_MODES, doc_type: str = "buona_pratica",
-                     max_queries: int | None = None, embedder: Any = None, quiet: bool = False) -> dict[str, Any]:
+                     max_queries: int | None = None, embedder: Any = None, quiet: bool = False,
+                     today: dt.date | None = None) -> dict[str, Any]:
     """Evaluate the product on one data set and split; writes `out` (JSON) and the run files; returns the JSON."""
     chosen = [Mode(m) for m in modes]
+    today = today or dt.date.today()  # status words in a question ("bandi aperti") are read against this day
     started = time.perf_counter()
     dataset = load_beir(dataset_dir, split).limit_queries(max_queries)
     if embedder is None:
-        from kb.index.embedders import embedder_from_settings
+        from kb.models.factory import embedder_from_settings
 
         embedder = embedder_from_settings(settings)
     runs = runs_dir(out)
     results: dict[str, Any] = {"dataset": dataset.name, "split": split, "model": settings.model,
                                "lexical_weight": settings.lexical_weight, "modes": {}, "baselines": {},
-                               "queries": len(dataset.queries), "timings": {}}
+                               "queries": len(dataset.queries), "today": today.isoformat(), "timings": {}}
     timings: dict[str, float] = results["timings"]
     run_files: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
@@ -89,11 +97,10 @@ def evaluate_dataset(dataset_dir: Path, out: Path, settings: Any, *, split: str 
         try:
             timings["index_s"] = round(indexed.seconds, 2)
             timings["index_docs_per_s"] = round(len(dataset.corpus) / indexed.seconds, 1) if indexed.seconds else 0.0
-            searcher = Searcher(indexed.backend, embedder, lexical_weight=settings.lexical_weight,
-                                candidates=settings.candidates)
+            engine = engine_from_settings(settings, indexed.backend, embedder)
             for mode in chosen:
                 start = time.perf_counter()
-                ranking = product_ranking(searcher, dataset.queries, mode, indexed.ids, quiet=quiet)
+                ranking = product_ranking(engine, dataset.queries, mode, indexed.ids, quiet=quiet, today=today)
                 seconds = time.perf_counter() - start
                 timings[f"{mode.value}_s"] = round(seconds, 2)
                 timings[f"{mode.value}_ms_per_query"] = round(1000 * seconds / max(len(dataset.queries), 1), 1)

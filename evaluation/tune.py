@@ -16,9 +16,9 @@ from evaluation.beir import load_beir
 from evaluation.indexing import index_corpus
 from evaluation.metrics import compute_metrics
 from evaluation.run import product_ranking
-from kb.index.embedders import embedder_from_settings
+from kb.models.factory import embedder_from_settings
+from kb.search import Mode, engine_from_settings
 from kb.settings import get_settings
-from search_api.searcher import Mode, Searcher
 
 GRID = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
 
@@ -41,8 +41,9 @@ def main() -> None:
         indexed = index_corpus(dataset, embedder, settings, Path(tmp), args.doc_type, quiet=True)
         try:
             for weight in (float(w) for w in args.weights.split(",")):
-                searcher = Searcher(indexed.backend, embedder, lexical_weight=weight, candidates=settings.candidates)
-                ranking = product_ranking(searcher, dataset.queries, Mode.hybrid, indexed.ids, quiet=True)
+                tuned = settings.model_copy(update={"lexical_weight": weight})
+                engine = engine_from_settings(tuned, indexed.backend, embedder)
+                ranking = product_ranking(engine, dataset.queries, Mode.hybrid, indexed.ids, quiet=True)
                 sweep[f"{weight:.2f}"] = compute_metrics(dataset.qrels, ranking)
                 print(f"w={weight:.2f}", json.dumps(sweep[f"{weight:.2f}"]), flush=True)
         finally:

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from ingest.errors import IngestError
 from ingest.formats import SIDECAR_SUFFIX
-from kb.index.schema import DocumentMetadata
+from kb.storage.schema import DocumentMetadata
 
 FRONT_MATTER_RE = re.compile(rb"\A\xef?\xbb?\xbf?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 

@@ -20,8 +20,8 @@ from ingest.components.odt_converter import OdtConverter
 from ingest.components.pdf_ocr import PdfOcrFallback
 from ingest.components.sparse_embedder import ItalianSparseEmbedder
 from ingest.formats import MIME_BY_EXTENSION
-from kb.index.analysis import Bm25SparseEncoder
-from kb.index.embedders import DenseEmbedder
+from kb.models.base import DenseEmbedder
+from kb.text.analysis import Bm25SparseEncoder
 
 PIPELINE_VERSION = "4"  # bump when chunking or analysis changes, so re-ingestion rewrites every document
 PDF, DOCX, ODT, HTML, TEXT = (MIME_BY_EXTENSION[e] for e in (".pdf", ".docx", ".odt", ".html", ".txt"))
@@ -58,21 +58,37 @@ def build_conversion_pipeline(*, ocr_enabled: bool = True, ocr_language: str = "
     return pipe
 
 
-def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0, overlap_tokens: int = 40,
-                   ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256,
-                   enrich: bool = True, gazetteer_path: Path | None = None,
-                   enrich_min_confidence: float = 0.5) -> Pipeline:
+EMBEDDED = "dense"  # the step of `build_embedding_pipeline` whose `documents` output carries the embedded chunks
+
+
+def build_embedding_pipeline(embedder: DenseEmbedder, *, max_tokens: int = 0, overlap_tokens: int = 40,
+                             ocr_enabled: bool = True, ocr_language: str = "ita") -> Pipeline:
+    """Files -> chunks with sparse and dense vectors: the ingestion pipeline up to the enricher, nothing written.
+
+    `build_pipeline` is this pipeline plus enrichment and writing, so a reader of its output (the enrichment
+    evaluation) gets exactly the chunks the enricher gets during ingestion. They leave from `EMBEDDED`.
+    """
     pipe = Pipeline()
     converted = add_converters(pipe, ocr_enabled=ocr_enabled, ocr_language=ocr_language)
     pipe.add_component("chunker", ItalianChunker(embedder, max_tokens=max_tokens, overlap_tokens=overlap_tokens))
     pipe.add_component("sparse", ItalianSparseEmbedder(Bm25SparseEncoder()))
-    pipe.add_component("dense", ChunkDenseEmbedder(embedder))
+    pipe.add_component(EMBEDDED, ChunkDenseEmbedder(embedder))
+    pipe.connect(converted, "chunker.documents")
+    pipe.connect("chunker.documents", "sparse.documents")
+    pipe.connect("sparse.documents", f"{EMBEDDED}.documents")
+    return pipe
+
+
+def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0, overlap_tokens: int = 40,
+                   ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256,
+                   enrich: bool = True, gazetteer_path: Path | None = None,
+                   enrich_min_confidence: float = 0.5) -> Pipeline:
+    """The whole ingestion: `build_embedding_pipeline`, then metadata enrichment and the index writer."""
+    pipe = build_embedding_pipeline(embedder, max_tokens=max_tokens, overlap_tokens=overlap_tokens,
+                                    ocr_enabled=ocr_enabled, ocr_language=ocr_language)
     pipe.add_component("enricher", MetadataEnricher(embedder, enabled=enrich, gazetteer_path=gazetteer_path,
                                                     min_confidence=enrich_min_confidence))
     pipe.add_component("writer", IndexWriter(backend, batch_size=write_batch_size))
-    pipe.connect(converted, "chunker.documents")
-    pipe.connect("chunker.documents", "sparse.documents")
-    pipe.connect("sparse.documents", "dense.documents")
-    pipe.connect("dense.documents", "enricher.documents")
+    pipe.connect(f"{EMBEDDED}.documents", "enricher.documents")
     pipe.connect("enricher.documents", "writer.documents")
     return pipe

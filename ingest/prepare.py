@@ -27,7 +27,7 @@ from ingest.formats import MIME_BY_EXTENSION, mime_type
 from ingest.metadata import resolve_metadata, split_front_matter
 from ingest.pdf_guard import check_pdf
 from ingest.pipeline import PIPELINE_VERSION, TEXT
-from kb.index.schema import DocumentMetadata, metadata_payload
+from kb.storage.schema import DocumentMetadata, metadata_payload
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 _ARCHIVES = {MIME_BY_EXTENSION[f".{kind}"]: kind for kind in ("docx", "odt")}  # zip containers, by MIME type
@@ -90,6 +90,8 @@ def prepare(path: Path, data: bytes, overrides: dict[str, Any] | None,
 
 
 def slugify(text: str) -> str:
+    """ASCII lower case, runs of anything else as one `-`, at most 100 characters: the name part of a document id
+    (`ingest/doc_ids.py`) and of an upload's spooled file."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:100] or "documento"
 

@@ -18,10 +18,11 @@ from typing import Any
 
 from qdrant_client import models
 
+from ingest.doc_ids import document_id, named_after
 from ingest.errors import IngestError
 from ingest.formats import discover
 from ingest.pipeline import build_pipeline
-from ingest.prepare import MAX_FILE_BYTES, PreparedFile, captured_converter_warnings, prepare, slugify
+from ingest.prepare import MAX_FILE_BYTES, PreparedFile, captured_converter_warnings, prepare
 
 logger = logging.getLogger(__name__)
 GROUP_SIZE = 16
@@ -162,7 +163,7 @@ class IngestService:
         """Checks, identity and the incremental decision: an outcome now, or (file, doc_id) to index."""
         try:
             item = prepare(path, data, overrides, defaults)
-            doc_id = item.meta.doc_id or self._doc_id_for(path, claims)
+            doc_id = self._doc_id_for(item, claims)
             if self._complete(doc_id, item.version(self.model_name), item):
                 return FileOutcome(item.source, "unchanged", doc_id=doc_id)
             twin = claims.hashes.get(item.content_hash)
@@ -241,16 +242,30 @@ class IngestService:
             outcome.warnings.append(f"pagine senza testo, da passare all'OCR: {needing}")
         return outcome
 
-    def _doc_id_for(self, path: Path, claims: _Claims) -> str:
-        """Slug of the file name; a different file already holding that id gets a suffix from its path."""
-        doc_id, here = slugify(path.stem), str(path.resolve())
-        holder = claims.doc_ids.get(doc_id)
-        if holder is None:
-            held = self.backend.scroll(models.Filter(must=[_eq("doc_id", doc_id)]), limit=1)[0]
-            holder = held[0].payload.get("source_path") if held else None
-        if holder not in (None, here):
-            doc_id = f"{doc_id}-{hashlib.sha1(here.encode()).hexdigest()[:6]}"
-        return doc_id
+    def _doc_id_for(self, item: PreparedFile, claims: _Claims) -> str:
+        """The id policy of `ingest/doc_ids.py`; here the same source is the same file path."""
+        here = str(item.path.resolve())
+
+        def is_free(doc_id: str) -> bool:
+            holder = claims.doc_ids.get(doc_id)
+            if holder is None:
+                held = self.backend.scroll(models.Filter(must=[_eq("doc_id", doc_id)]), limit=1)[0]
+                holder = held[0].payload.get("source_path") if held else None
+            return holder in (None, here)
+
+        def kept(base: str) -> str | None:  # the id this path already has (a full scan: only on a name collision)
+            others: list[str] = []
+            while True:
+                flt = models.Filter(must=[_eq("source_path", here)], must_not=[_eq("doc_id", d) for d in others])
+                held = self.backend.scroll(flt, limit=1)[0]
+                if not held:
+                    return None
+                doc_id = str(held[0].payload.get("doc_id"))
+                if named_after(base, doc_id):
+                    return doc_id
+                others.append(doc_id)  # this path's document under an explicit id: look further
+
+        return document_id(item.path.name, item.content_hash, is_free=is_free, explicit=item.meta.doc_id, kept=kept)
 
     def _store_original(self, doc_id: str, path: Path, data: bytes) -> None:
         """Keep the original so the service can serve it (PDF opened at the cited page)."""

@@ -1,6 +1,8 @@
-"""Shared core of the knowledge base: settings, index schema, text analysis, embedders and backends.
+"""The core of the knowledge base: settings, storage (schema, filters, backends), text analysis, models and the
+retrieval core (`kb.search`).
 
-Ingestion (`ingest`) writes through it, the service (`search_api`) reads through it: nothing is defined twice.
+Ingestion (`ingest`) writes through it; the API (`search_api`), the CLI (`cli`), evaluation and benchmarks search
+through `kb.search`, built from the settings by `runtime`. It imports nothing above it.
 """
 
 __version__ = "0.1.0"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from urllib.parse import quote
 
 from qdrant_client import models
 
-from kb.index.schema import decode_flags
+from kb.search import FoundDocument, ShownPassage
+from kb.search.facets import status_of
+from kb.search.highlight import Snippet
+from kb.storage.schema import decode_flags
 
 # a document's first passage carries its metadata: one hit per document
 FIRST_PASSAGE = models.FieldCondition(key="chunk_index", match=models.MatchValue(value=0))
@@ -40,6 +44,21 @@ def citation(base_url: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"doc_id": doc_id, "title": payload.get("title"), "source": payload.get("source"),
             "section": payload.get("section") or None, "page_start": page, "page_end": payload.get("page_end"),
             "url": file_url(base_url, doc_id, page if isinstance(page, int) else None)}
+
+
+def render_passage(passage: ShownPassage, base_url: str) -> dict[str, Any]:
+    snippet = passage.snippet or Snippet(str(passage.payload.get("text", "")))
+    return {"text": snippet.text, "html": snippet.html, "highlights": snippet.highlights,
+            "score": round(passage.score, 6), "citation": citation(base_url, passage.payload)}
+
+
+def render_result(doc: FoundDocument, today: dt.date, base_url: str) -> dict[str, Any]:
+    """A found document as every JSON route and web page shows it (`ResultDocument`)."""
+    payload = doc.payload
+    return {"doc_id": doc.doc_id, "title": payload.get("title"), "doc_type": payload.get("doc_type"),
+            "score": round(doc.score, 6), "boost": doc.boost, "bando_status": status_of(payload, today),
+            "metadata": public_metadata(payload), "passages": [render_passage(p, base_url) for p in doc.passages],
+            "url": document_url(base_url, doc.doc_id), "file_url": file_url(base_url, doc.doc_id)}
 
 
 def _first_chunks(backend: Any, conditions: list[models.FieldCondition], limit: int) -> list[dict[str, Any]]:

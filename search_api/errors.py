@@ -13,7 +13,7 @@ from qdrant_client.http.exceptions import ResponseHandlingException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from kb.index.backends.base import IndexUnavailableError
+from kb.storage.backends.base import IndexUnavailableError
 from search_api.security import API_RESPONSE_HEADERS
 
 logger = logging.getLogger("kb.api")

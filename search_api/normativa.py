@@ -13,7 +13,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from kb.index.schema import Level
+from kb.storage.schema import Level
 
 MIN_LEXICAL_RATIO = 0.2
 LEVEL_LABELS = {Level.UE: "Unione europea", Level.nazionale: "Nazionale", Level.regionale: "Regionale"}

@@ -19,12 +19,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # default relative `data/models` would export the model again each time): the repository's, git-ignored `data/`.
 os.environ.setdefault("KB_ONNX_CACHE", str(Path(__file__).resolve().parents[1] / "data" / "models"))
 
-from kb.index.backends.edge import EdgeBackend
-from kb.index.backends.server import ServerBackend
-from kb.index.embedders import DenseEmbedder, HashingEmbedder, SentenceTransformerEmbedder, embedder_from_settings
+from ingest.service import IngestService
+from kb.models.base import DenseEmbedder
+from kb.models.embedders import HashingEmbedder, SentenceTransformerEmbedder
+from kb.models.factory import embedder_from_settings
+from kb.search import SearchEngine, engine_from_settings
 from kb.settings import Settings
+from kb.storage.backends.edge import EdgeBackend
+from kb.storage.backends.server import ServerBackend
 
 REPO = Path(__file__).resolve().parents[1]
+FIXTURE_DOCS = REPO / "tests" / "fixtures" / "docs"
 
 
 @pytest.fixture
@@ -70,3 +75,21 @@ def edge_backend(tmp_path: Path) -> Iterator[EdgeBackend]:
     b.ensure_collection(32)
     yield b
     b.close()
+
+
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory: pytest.TempPathFactory,
+                  real_embedder: DenseEmbedder) -> Iterator[tuple[EdgeBackend, Path]]:
+    root = tmp_path_factory.mktemp("search")
+    backend = EdgeBackend(root / "index", real_embedder.name)
+    backend.ensure_collection(real_embedder.dimension)
+    report = IngestService(backend, real_embedder, files_path=root / "files").ingest_paths([FIXTURE_DOCS])
+    assert report.ok and report.summary()["indexed"] == 5, report.outcomes
+    yield backend, root
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def engine(fixture_index: tuple[EdgeBackend, Path], real_embedder: DenseEmbedder) -> SearchEngine:
+    """The retrieval core as the settings build it (synonyms, weights, depth), over the five fixture documents."""
+    return engine_from_settings(Settings(_env_file=None), fixture_index[0], real_embedder)  # type: ignore[call-arg]

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kb.index.backends.base import SparseVec
-from kb.index.backends.edge import EdgeBackend
-from kb.index.filters import SearchFilters
+from kb.storage.backends.base import SparseVec
+from kb.storage.backends.edge import EdgeBackend
+from kb.storage.filters import SearchFilters
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from synthetic import ChunkGenerator, SourceChunk, build_index

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.index.backends.edge import EdgeBackend
+from kb.storage.backends.edge import EdgeBackend
 from tests.conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "docs"
@@ -19,7 +19,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "docs"
 def kb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KB_INDEX_PATH": str(tmp_path / "index"), "KB_FILES_PATH": str(tmp_path / "files"),
            "HF_HUB_OFFLINE": "1", "HAYSTACK_TELEMETRY_ENABLED": "False"}
-    return subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=600)
 
 

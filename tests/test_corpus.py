@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from kb.index.filters import BandoStatus, bando_status
-from kb.index.schema import DocumentMetadata
+from kb.storage.filters import BandoStatus, bando_status
+from kb.storage.schema import DocumentMetadata
 from tests.conftest import REPO
 
 REFERENCE_DATE = dt.date(2026, 11, 24)  # written in corpus/README.md

@@ -7,7 +7,7 @@ from typing import Any
 
 from haystack import Document, component
 
-from kb.index.embedders import DenseEmbedder
+from kb.models.base import DenseEmbedder
 
 
 @component

@@ -13,8 +13,8 @@ from typing import Any
 from haystack import Document, component
 from qdrant_client import models
 
-from kb.index.backends.base import ChunkPoint, SparseVec
-from kb.index.schema import chunk_point_id
+from kb.storage.backends.base import ChunkPoint, SparseVec
+from kb.storage.schema import chunk_point_id
 
 _INTERNAL = ("_index_text", "file_path", "source_id")
 

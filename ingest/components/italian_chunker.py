@@ -14,7 +14,7 @@ from typing import Any
 from haystack import Document, component
 
 from ingest.sentences import split_sentences
-from kb.index.embedders import DenseEmbedder
+from kb.models.base import DenseEmbedder
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")

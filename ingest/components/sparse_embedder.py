@@ -8,7 +8,7 @@ from typing import Any
 from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
-from kb.index.analysis import Bm25SparseEncoder
+from kb.text.analysis import Bm25SparseEncoder
 
 
 @component

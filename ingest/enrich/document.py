@@ -17,7 +17,7 @@ from ingest.enrich.dates import call_dates
 from ingest.enrich.gazetteer import Gazetteer
 from ingest.enrich.places import find_places, find_regione
 from ingest.enrich.tagging import Tagger
-from kb.index.schema import population_band
+from kb.storage.schema import population_band
 
 DECLARED, EXTRACTED = "dichiarato", "estratto"
 # fields enrichment may fill, so the ones a submitter gave are recorded as declared

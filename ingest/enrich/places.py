@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ingest.enrich.gazetteer import Comune, Gazetteer, words
 from ingest.enrich.text import fold, normalise
-from kb.index.analysis import stop_words
+from kb.text.analysis import stop_words
 
 _COMUNE_CUE = re.compile(r"(?:\bcomun[ei]|\bcittà|\bmunicipio|\bsindac[oa]|\bterritorio\s+comunale)\s+di\s*$",
                          re.IGNORECASE)

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from kb.index.analysis import ItalianAnalyzer
+from kb.text.analysis import ItalianAnalyzer
 
 FAMILIES = ("themes", "sdg")
 

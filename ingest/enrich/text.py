@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from kb.index import analysis
+from kb.text import analysis
 
 _APOSTROPHES = str.maketrans(dict.fromkeys(analysis.APOSTROPHES, "'"))
 _EMPHASIS = re.compile(r"(\*\*|__|\*|(?<!\w)_(?=\w)|(?<=\w)_(?!\w))")

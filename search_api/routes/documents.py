@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-import secrets
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,19 +13,20 @@ from fastapi.responses import FileResponse, RedirectResponse
 from pydantic import ValidationError
 from qdrant_client import models
 
+from ingest.doc_ids import DocIdTaken, document_id
 from ingest.errors import IngestError
 from ingest.formats import MIME_BY_EXTENSION, mime_type
 from ingest.prepare import slugify
 from ingest.service import stored_originals
-from kb.index.schema import DocumentMetadata
+from kb.search import SearchRequest
+from kb.search.facets import status_of
+from kb.storage.schema import DocumentMetadata
 from search_api.deps import SEARCH_LIMIT, UPLOAD_LIMIT, BaseUrlDep, ServicesDep, TodayDep, WriteKey
-from search_api.documents import act_links, document_url, file_url, public_metadata
+from search_api.documents import act_links, document_url, file_url, public_metadata, render_result
 from search_api.errors import ApiError, not_found, validation_details
-from search_api.facets import status_of
 from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse, FormOptional
 from search_api.schemas.documents import Deleted, DocumentDetail, SimilarResponse, SubmissionStatus
 from search_api.services import Services
-from search_api.similar import probe_from_document, similar_documents
 from search_api.uploads import JobState
 
 router = APIRouter(prefix="/documents", tags=["documenti"],
@@ -92,14 +93,13 @@ def original(doc_id: DocId, services: ServicesDep, base_url: BaseUrlDep,
 def similar(doc_id: DocId, services: ServicesDep, today: TodayDep, base_url: BaseUrlDep,
             limit: Annotated[int, Query(ge=1, le=50)] = 10) -> SimilarResponse:
     """I documenti più vicini per contenuto a questo (esclusi sé stesso), con i passaggi in comune evidenziati."""
-    probe = probe_from_document(services.searcher, doc_id)
+    probe = services.engine.probe_document(doc_id)
     if probe is None:
         raise not_found("documento")
-    docs = similar_documents(services.searcher, probe, None, exclude=doc_id)
-    page = services.pipeline.get_component("pager").run(documents=docs, query=probe.keywords, today=today,
-                                                        offset=0, limit=limit, base_url=base_url)
-    return SimilarResponse.model_validate({"doc_id": doc_id, "keywords": probe.keywords, "total": len(docs),
-                                           "results": page["results"]})
+    page = services.engine.search(SearchRequest(probe, exclude_doc_id=doc_id, limit=limit, passages_per_doc=2,
+                                                today=today))
+    return SimilarResponse.model_validate({"doc_id": doc_id, "keywords": probe.keywords, "total": page.total,
+                                           "results": [render_result(d, today, base_url) for d in page.documents]})
 
 
 def _status(services: Services, doc_id: str, base_url: str) -> SubmissionStatus:
@@ -147,6 +147,11 @@ def _metadata(doc_type: str | None, metadata: str | None, suffix: str) -> dict[s
     return meta
 
 
+def _free_for_upload(services: Services, doc_id: str) -> bool:
+    """An upload holds no id beyond its submission: it may take one with no chunks indexed and nothing queued."""
+    return not (services.backend.count(_doc_filter(doc_id)) or services.worker.is_pending(doc_id))
+
+
 @router.post("", status_code=202, response_model=SubmissionStatus, summary="Invia un documento da indicizzare",
              responses={400: MALFORMED_BODY, 401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
                         409: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 415: {"model": ErrorResponse},
@@ -160,12 +165,14 @@ async def submit(services: ServicesDep, base_url: BaseUrlDep, _key: WriteKey,
                                      FormOptional] = None,
                  ) -> SubmissionStatus:
     """Il documento è messo in coda e indicizzato dal server; lo stato si legge su `/documents/{id}/status`.
-    Con `doc_id` nei metadati si sostituisce un documento esistente; altrimenti l'id deriva dal nome del file."""
+    Con `doc_id` nei metadati si sostituisce un documento esistente; altrimenti l'id deriva dal nome del file,
+    con un suffisso dal contenuto se quel nome è già di un altro documento."""
     limit = services.settings.max_upload_mb * 2**20
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise ApiError(413, "file_troppo_grande", f"il file supera {services.settings.max_upload_mb} MB")
-    original_name = Path(file.filename or "documento").name[-200:]
+    name = Path(file.filename or "documento").name
+    original_name = name[-200:]
     suffix = Path(original_name).suffix.lower()
     filename = f"{slugify(Path(original_name).stem)}{suffix}"
     try:
@@ -174,10 +181,11 @@ async def submit(services: ServicesDep, base_url: BaseUrlDep, _key: WriteKey,
         status = 422 if exc.code == "empty_file" else 415
         raise ApiError(status, "file_vuoto" if status == 422 else "tipo_non_supportato", exc.message) from exc
     meta = _metadata(doc_type, metadata, suffix)
-    explicit = meta.pop("doc_id", None)
-    doc_id = explicit or slugify(Path(original_name).stem)
-    if not explicit and (services.backend.count(_doc_filter(doc_id)) or services.worker.status(doc_id)):
-        doc_id = f"{doc_id[:120]}-{secrets.token_hex(3)}"  # never overwrite someone else's document by its name
+    try:  # the policy of `ingest/doc_ids.py`, the same as `kb ingest`'s
+        doc_id = document_id(name, hashlib.sha256(data).hexdigest(), explicit=meta.pop("doc_id", None),
+                             is_free=lambda candidate: _free_for_upload(services, candidate))
+    except DocIdTaken as exc:
+        raise ApiError(409, "id_occupato", str(exc)) from exc
     if services.worker.is_pending(doc_id):
         raise ApiError(409, "in_elaborazione", f"il documento {doc_id} è già in coda: attendere l'esito")
     services.worker.submit(doc_id, filename, data, meta)

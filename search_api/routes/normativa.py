@@ -7,15 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from kb.index.filters import SearchFilters
-from kb.index.schema import DocType
+from kb.search import SearchFilters, SearchRequest
+from kb.storage.schema import DocType
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
+from search_api.documents import render_result
 from search_api.normativa import group_by_level, pertinent_acts, to_csv, to_markdown
 from search_api.query_params import QueryModel
-from search_api.query_pipeline import run_search
 from search_api.schemas.common import TOO_MANY_REQUESTS, ErrorResponse
 from search_api.schemas.normativa import ExportFormat, OverviewRequest, OverviewResponse
-from search_api.searcher import Mode
 
 router = APIRouter(tags=["normativa"], responses={422: {"model": ErrorResponse}, 429: TOO_MANY_REQUESTS,
                                                    503: {"model": ErrorResponse}})
@@ -31,14 +30,11 @@ def overview(params: Annotated[OverviewRequest, Depends(OVERVIEW_QUERY)], servic
     """Gli atti pertinenti all'argomento, raggruppati per livello, ciascuno con estremi, data, stato (in vigore o
     abrogato) e i passaggi più pertinenti citati con pagina. `format=markdown` o `format=csv` per esportarlo."""
     filters = SearchFilters(doc_type=[DocType.normativa], level=params.level, in_force=params.in_force)
-    flt = filters.to_qdrant(today)
-    outcome = run_search(services.pipeline, params.topic, mode=Mode.hybrid, filters=flt, today=today, offset=0,
-                         limit=params.per_level * 3 * 3, base_url=base_url)
-    lexical: dict[str, float] = {}
-    for hit in services.searcher.lexical(params.topic, flt, services.searcher.candidates, payload=["doc_id"]):
-        lexical.setdefault(str(hit.payload["doc_id"]), hit.score)
-    pertinent = pertinent_acts(lexical)
-    results = [r for r in outcome.results if r["doc_id"] in pertinent and (
+    found = services.engine.search(SearchRequest(params.topic, filters=filters, interpret=False,
+                                                 limit=params.per_level * 3 * 3, today=today))
+    pertinent = pertinent_acts(found.lexical_scores)
+    outcome = [render_result(d, today, base_url) for d in found.documents]
+    results = [r for r in outcome if r["doc_id"] in pertinent and (
         not params.regione or r["metadata"].get("level") != "regionale"
         or str(r["metadata"].get("regione", "")).lower() == params.regione.lower())]
     levels = OverviewResponse.model_validate({

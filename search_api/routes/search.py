@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Response
 
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
+from search_api.documents import render_result
 from search_api.query_params import QueryModel
-from search_api.query_pipeline import run_search
 from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse
 from search_api.schemas.search import SearchRequest, SearchResponse
 
@@ -19,17 +19,12 @@ SEARCH_QUERY = QueryModel(SearchRequest)
 
 def execute(request: SearchRequest, services: ServicesDep, today: TodayDep, base_url: str) -> SearchResponse:
     """One search as the API answers it (the web page renders the same response)."""
-    context = request.context()
-    outcome = run_search(services.pipeline, request.q, mode=request.mode,
-                         filters=request.to_filters().to_qdrant(today), today=today,
-                         offset=(request.page - 1) * request.page_size, limit=request.page_size,
-                         base_url=base_url, context=context)
+    page = services.engine.search(request.to_core(today))
     services.metrics.searches.labels(request.mode.value).inc()
     return SearchResponse.model_validate({
-        "query": request.q, "mode": request.mode, "total": outcome.total, "page": request.page,
-        "page_size": request.page_size, "results": outcome.results, "facets": outcome.facets,
-        "context_applied": context is not None,
-        "interpreted": {"bando_status": statuses} if (statuses := request.interpreted_statuses()) else {},
+        "query": request.q, "mode": request.mode, "total": page.total, "page": request.page,
+        "page_size": request.page_size, "results": [render_result(d, today, base_url) for d in page.documents],
+        "facets": page.facets, "context_applied": page.context_applied, "interpreted": page.interpreted,
     })
 
 

@@ -11,15 +11,15 @@ from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import IngestError
 from ingest.extract import TextExtractor
-from kb.index.filters import BandoStatus, SearchFilters
-from kb.index.schema import DocType
-from search_api.bandi import eligibility_filter
+from kb.search import SearchFilters, SearchRequest
+from kb.storage.filters import BandoStatus
+from kb.storage.schema import DocType
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
+from search_api.documents import render_result
 from search_api.errors import ApiError
 from search_api.ratelimit import Budget
 from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse, FormOptional
 from search_api.schemas.documents import ProjectMatches
-from search_api.similar import probe_from_text, similar_documents
 
 router = APIRouter(tags=["documenti"], responses={400: MALFORMED_BODY, 413: {"model": ErrorResponse},
                                                   415: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
@@ -52,16 +52,15 @@ async def similar_to_project(
     else:
         raise ApiError(422, "richiesta_non_valida", "indicare il testo del progetto (text) oppure un file (file)",
                        [{"campo": "text", "messaggio": "campo obbligatorio se manca file"}])
-    probe = await run_in_threadpool(probe_from_text, services.searcher, project[:MAX_TEXT])
-    experiences = SearchFilters(doc_type=[DocType.buona_pratica, DocType.progetto]).to_qdrant(today)
-    calls = eligibility_filter(SearchFilters(bando_status=[BandoStatus.aperto], population=population), regione,
-                               today)
-    pager = services.pipeline.get_component("pager")
+    probe = await run_in_threadpool(services.engine.probe_text, project[:MAX_TEXT])
+    experiences = SearchFilters(doc_type=[DocType.buona_pratica, DocType.progetto])
+    calls = SearchFilters(doc_type=[DocType.bando], bando_status=[BandoStatus.aperto], population=population,
+                          eligible_regione=regione)
     found = {}
-    for name, flt in (("esperienze", experiences), ("bandi", calls)):
-        docs = similar_documents(services.searcher, probe, flt)
-        found[name] = pager.run(documents=docs, query=probe.keywords, today=today, offset=0, limit=limit,
-                                base_url=base_url)["results"]
+    for name, filters in (("esperienze", experiences), ("bandi", calls)):
+        page = await run_in_threadpool(services.engine.search, SearchRequest(
+            probe, filters=filters, limit=limit, passages_per_doc=2, today=today))
+        found[name] = [render_result(d, today, base_url) for d in page.documents]
     return ProjectMatches.model_validate({"keywords": probe.keywords, **found})
 
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kb.index.filters import BandoStatus
-from kb.index.schema import BENEFICIARIES
+from kb.storage.filters import BandoStatus
+from kb.storage.schema import BENEFICIARIES
 from search_api.schemas.common import Passage
 
 Sdg = Annotated[int, Field(ge=1, le=17)]

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, BeforeValidator, Field
 
-from kb.index.schema import DocType
+from kb.storage.schema import DocType
 
 
 class ErrorDetail(BaseModel):

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from kb.index.schema import DocType
+from kb.storage.schema import DocType
 from search_api.schemas.common import ResultDocument
 from search_api.uploads import JobState
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kb.index.schema import Level
+from kb.storage.schema import Level
 from search_api.schemas.common import Passage
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import BaseModel, Field, field_validator
 
-from kb.index.filters import BandoStatus, FilterParams, SearchFilters
-from search_api.context import CommuneContext
-from search_api.query_intent import call_statuses
+from kb.search import CommuneContext, Mode
+from kb.search import SearchRequest as CoreRequest
 from search_api.schemas.common import FacetValue, ResultDocument
-from search_api.searcher import Mode
+from search_api.schemas.filters import FilterParams
 
 MAX_PAGE_SIZE = 50
 MAX_PAGE = 50
@@ -36,13 +37,10 @@ class SearchRequest(FilterParams):
         ctx = CommuneContext(self.context_population, (self.context_regione or "").strip() or None)
         return None if ctx.empty else ctx
 
-    def interpreted_statuses(self) -> list[BandoStatus]:
-        """Call statuses read from the question, unless the request filters on status itself or opts out."""
-        return call_statuses(self.q) if self.interpret and not self.bando_status else []
-
-    def to_filters(self) -> SearchFilters:
-        return SearchFilters.model_validate({**self.model_dump(include=set(FilterParams.model_fields)),
-                                             "calls_in_status": self.interpreted_statuses()})
+    def to_core(self, today: dt.date) -> CoreRequest:
+        """The retrieval core's request for this page."""
+        return CoreRequest(self.q, self.mode, self.to_filters(), self.context(), self.interpret,
+                           offset=(self.page - 1) * self.page_size, limit=self.page_size, today=today)
 
 
 class SearchResponse(BaseModel):

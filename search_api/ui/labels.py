@@ -7,7 +7,7 @@ from importlib import resources
 
 import yaml
 
-from kb.index.schema import theme_labels
+from kb.storage.schema import theme_labels
 
 DOC_TYPES = {"buona_pratica": "Buona pratica", "progetto": "Progetto", "normativa": "Normativa", "bando": "Bando"}
 BANDO_STATUS = {"aperto": "Aperto", "in_arrivo": "In arrivo", "scaduto": "Scaduto"}

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from kb.index.analysis import Bm25SparseEncoder
-from kb.index.backends.base import ChunkPoint, IndexUnavailableError, SparseVec
-from kb.index.backends.edge import EdgeBackend
-from kb.index.backends.server import ServerBackend
-from kb.index.embedders import HashingEmbedder
-from kb.index.migrate import copy_index, ranking_difference, read_batch, state_path_for, verify_copy
-from kb.index.schema import DENSE_VECTOR, SPARSE_VECTOR
+from kb.models.embedders import HashingEmbedder
+from kb.storage.backends.base import ChunkPoint, IndexUnavailableError, SparseVec
+from kb.storage.backends.edge import EdgeBackend
+from kb.storage.backends.server import ServerBackend
+from kb.storage.migrate import copy_index, ranking_difference, read_batch, state_path_for, verify_copy
+from kb.storage.schema import DENSE_VECTOR, SPARSE_VECTOR
+from kb.text.analysis import Bm25SparseEncoder
 
 DIM = 32
 WORDS = ("comunità energetica fotovoltaico scuola pista ciclabile illuminazione led rifiuti riuso acqua verde "
@@ -228,7 +228,7 @@ def kb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KB_INDEX_PATH": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1",
            "HAYSTACK_TELEMETRY_ENABLED": "False"}
     env.pop("KB_QDRANT_URL", None)
-    return subprocess.run([sys.executable, "-m", "kb", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=300)
 
 

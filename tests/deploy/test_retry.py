@@ -11,10 +11,10 @@ import pytest
 from qdrant_client import QdrantClient
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
-from kb.index.backends.base import ChunkPoint, IndexUnavailableError, SparseVec
-from kb.index.backends.server import ServerBackend
-from kb.index.retry import RetryPolicy, is_transient
-from kb.index.schema import DENSE_VECTOR
+from kb.storage.backends.base import ChunkPoint, IndexUnavailableError, SparseVec
+from kb.storage.backends.server import ServerBackend
+from kb.storage.retry import RetryPolicy, is_transient
+from kb.storage.schema import DENSE_VECTOR
 
 
 def http_error(status: int) -> UnexpectedResponse:

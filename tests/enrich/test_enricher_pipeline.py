@@ -10,8 +10,8 @@ import pytest
 from qdrant_client import models
 
 from ingest.service import IngestService
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import HashingEmbedder
+from kb.models.embedders import HashingEmbedder
+from kb.storage.backends.edge import EdgeBackend
 
 BANDO = """---
 doc_type: bando

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from evaluation.domain_set import (
-    DATASET_DIR,
-    MODES,
-    build_corpus,
-    load_judgments,
-    load_qrels,
-    load_queries,
-    ndcg_at_k,
-    qrels_from_judgments,
-    read_jsonl,
-    runs_from_pool,
-    split_queries,
-)
+from evaluation.domain.corpus import build_corpus
+from evaluation.domain.files import DATASET_DIR, load_judgments, load_queries, read_jsonl
+from evaluation.domain.pooling import MODES, pool_metrics, pool_rows, runs_from_pool
+from evaluation.domain.split import qrels_from_judgments, split_queries
+from evaluation.domain_set import main
+from evaluation.qrels import read_qrels, write_qrels
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +29,7 @@ def corpus_ids() -> set[str]:
 
 @pytest.fixture(scope="module")
 def qrels() -> dict[str, dict[str, dict[str, int]]]:
-    return {name: load_qrels(DATASET_DIR / "qrels" / f"{name}.tsv") for name in ("all", "dev", "test")}
+    return {name: read_qrels(DATASET_DIR / "qrels" / f"{name}.tsv") for name in ("all", "dev", "test")}
 
 
 def test_enough_queries_with_unique_ids_and_a_kind(queries: list[dict]) -> None:
@@ -103,17 +98,69 @@ def test_every_pooled_pair_is_judged(queries: list[dict], corpus_ids: set[str]) 
             assert d["ranks"] and set(d["ranks"]) <= set(MODES) and all(1 <= r <= 10 for r in d["ranks"].values())
 
 
-def test_ndcg_formula() -> None:
-    rels = {"a": 2, "b": 1}
-    assert ndcg_at_k(["a", "b", "c"], rels) == pytest.approx(1.0)
-    assert ndcg_at_k(["x", "y"], rels) == 0.0
-    ideal = 3 + 1 / math.log2(3)
-    assert ndcg_at_k(["b", "a"], rels) == pytest.approx((1 + 3 / math.log2(3)) / ideal)
-    assert ndcg_at_k(["a"], {}) == 0.0
-
-
 def test_runs_are_rebuilt_from_the_pool_ranks() -> None:
     row = {"query_id": "q", "docs": [{"doc_id": "b", "ranks": {"lexical": 2, "hybrid": 1}},
                                      {"doc_id": "a", "ranks": {"lexical": 1}}]}
     runs = runs_from_pool([row])
-    assert runs["lexical"]["q"] == ["a", "b"] and runs["hybrid"]["q"] == ["b"] and runs["semantic"]["q"] == []
+    assert [d for d, _ in runs["lexical"]["q"]] == ["a", "b"]
+    assert [d for d, _ in runs["hybrid"]["q"]] == ["b"] and runs["semantic"]["q"] == []
+
+
+def test_pool_rows_keep_each_modes_rank_and_order_by_best_rank() -> None:
+    queries = [{"_id": "q1", "text": "led"}, {"_id": "q2", "text": "cer"}]
+    rankings = {"lexical": {"q1": [("b", 9.0), ("a", 8.0)]}, "semantic": {"q1": [("c", 0.9), ("b", 0.8)]},
+                "hybrid": {"q1": [("a", 1.0)], "q2": []}}
+    rows = pool_rows(queries, rankings)
+    assert rows == [
+        {"query_id": "q1", "text": "led", "docs": [
+            {"doc_id": "a", "ranks": {"lexical": 2, "hybrid": 1}},
+            {"doc_id": "b", "ranks": {"lexical": 1, "semantic": 2}},
+            {"doc_id": "c", "ranks": {"semantic": 1}}]},
+        {"query_id": "q2", "text": "cer", "docs": []},
+    ]
+    assert runs_from_pool(rows)["semantic"]["q1"][0][0] == "c"
+
+
+def _toy_set(folder: Path) -> None:
+    pool = [{"query_id": "q1", "text": "x", "docs": [{"doc_id": "b", "ranks": {"lexical": 1}},
+                                                     {"doc_id": "a", "ranks": {"lexical": 2, "semantic": 1}}]},
+            {"query_id": "q2", "text": "y", "docs": [{"doc_id": "c", "ranks": {"lexical": 3, "hybrid": 1}},
+                                                     {"doc_id": "n", "ranks": {"lexical": 1}},
+                                                     {"doc_id": "m", "ranks": {"lexical": 2}}]}]
+    (folder / "pool.jsonl").write_text("".join(json.dumps(r) + "\n" for r in pool), encoding="utf-8")
+    write_qrels(folder / "qrels" / "dev.tsv", {"q1": {"a": 2, "b": 1}})
+    write_qrels(folder / "qrels" / "test.tsv", {"q2": {"c": 1}})
+    write_qrels(folder / "qrels" / "all.tsv", {"q1": {"a": 2, "b": 1}, "q2": {"c": 1}})
+
+
+def test_pool_metrics_are_the_published_ndcg_with_linear_gain(tmp_path: Path) -> None:
+    # nDCG@10 with linear gain: DCG = sum(grade_i / log2(rank_i + 1)), ideal from the qrels.
+    # q1 (a: 2, b: 1): IDCG = 2 + 1/log2(3)
+    #   lexical b, a -> (1 + 2/log2(3)) / IDCG = 0.85972 (gain 2^rel - 1 would give 0.79665)
+    #   semantic a   -> 2 / IDCG = 0.76018; hybrid nothing -> 0
+    # q2 (c: 1): lexical c at rank 3 -> 1/log2(4) = 0.5; hybrid c at 1 -> 1; semantic nothing -> 0
+    _toy_set(tmp_path)
+    idcg = 2 + 1 / math.log2(3)
+    q1 = {"lexical": (1 + 2 / math.log2(3)) / idcg, "semantic": 2 / idcg, "hybrid": 0.0}
+    q2 = {"lexical": 0.5, "semantic": 0.0, "hybrid": 1.0}
+    got = pool_metrics(tmp_path)
+    assert list(got) == ["dev", "test", "all"]
+    assert got["dev"] == pytest.approx(q1, abs=1e-4)
+    assert got["test"] == pytest.approx(q2, abs=1e-4)
+    assert got["all"] == pytest.approx({m: (q1[m] + q2[m]) / 2 for m in MODES}, abs=1e-4)
+
+
+def test_metrics_command_prints_the_pool_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _toy_set(tmp_path)
+    assert main(["metrics", "--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("ndcg@10") and lines[1].split() == ["split", *MODES]
+    assert lines[2].split() == ["dev", "0.8597", "0.7602", "0.0000"]
+
+
+def test_split_command_rewrites_the_same_qrels(tmp_path: Path) -> None:
+    for name in ("queries.jsonl", "judgments.tsv"):
+        (tmp_path / name).write_bytes((DATASET_DIR / name).read_bytes())
+    assert main(["split", "--out", str(tmp_path)]) == 0
+    for name in ("all", "dev", "test"):
+        assert (tmp_path / "qrels" / f"{name}.tsv").read_bytes() == (DATASET_DIR / "qrels" / f"{name}.tsv").read_bytes()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kb.cli import app
-from kb.index.embedders import DenseEmbedder
+from cli.main import app
+from kb.models.base import DenseEmbedder
 from tests.evaluation.test_beir import MINI
 
 runner = CliRunner()
@@ -20,13 +20,14 @@ METRIC_NAMES = ["ndcg@10", "mrr@10", "recall@1", "recall@10", "recall@100", "suc
 def test_eval_then_report_then_failures(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                         real_embedder: DenseEmbedder) -> None:
     # The CLI builds its embedder from the settings; hand it the session's already loaded model instead.
-    monkeypatch.setattr("kb.index.embedders.embedder_from_settings", lambda settings: real_embedder)
+    monkeypatch.setattr("kb.models.factory.embedder_from_settings", lambda settings: real_embedder)
     out = tmp_path / "eval" / "mini.json"
     result = runner.invoke(app, ["eval", "--dataset", str(MINI), "--out", str(out)])
     assert result.exit_code == 0, result.output
 
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert list(data) == ["dataset", "split", "model", "lexical_weight", "modes", "baselines", "queries", "timings"]
+    assert list(data) == ["dataset", "split", "model", "lexical_weight", "modes", "baselines", "queries", "today",
+                          "timings"]
     assert (data["dataset"], data["split"], data["queries"]) == ("beir-mini", "test", 8)
     assert list(data["modes"]) == ["lexical", "semantic", "hybrid"] and list(data["baselines"]) == ["bm25s"]
     for metrics in [*data["modes"].values(), *data["baselines"].values()]:

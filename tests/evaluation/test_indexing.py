@@ -9,7 +9,7 @@ from qdrant_client import models
 from evaluation.beir import load_beir
 from evaluation.indexing import DOC_ID_RE, DocIdMap, index_corpus, markdown_file
 from ingest.metadata import split_front_matter
-from kb.index.embedders import HashingEmbedder
+from kb.models.embedders import HashingEmbedder
 from kb.settings import Settings
 from tests.evaluation.test_beir import MINI
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evaluation.metrics import compute_metrics, per_query, read_trec, recall_curve, write_trec
+from evaluation.metrics import METRICS, compute_metrics, per_query, read_trec, recall_curve, write_trec
 
 LOG2_3 = math.log2(3)
 
@@ -60,6 +60,9 @@ def test_cutoffs_and_missing_queries() -> None:
                    "success@1": 0.0}
     # A query the run lacks counts as 0, it is not dropped from the mean.
     assert compute_metrics({"q": {"a": 1}, "r": {"b": 1}}, {"q": [("a", 1.0)]})["mrr@10"] == 0.5
+    # A run that retrieved nothing at all (ranx refuses to build it) scores 0 everywhere.
+    assert compute_metrics({"q": {"a": 1}}, {"q": []}) == dict.fromkeys(got, 0.0)
+    assert per_query({"q": {"a": 1}, "r": {"b": 1}}, {}, METRICS["ndcg@10"]) == {"q": 0.0, "r": 0.0}
 
 
 def test_rank_order_wins_over_tied_scores() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.service import IngestService
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import HashingEmbedder
+from kb.models.embedders import HashingEmbedder
+from kb.storage.backends.edge import EdgeBackend
 
 FRONT = """---
 title: "{title}"

@@ -16,8 +16,8 @@ from qdrant_client import models
 
 from ingest.components.pdf_ocr import tesseract_available
 from ingest.service import IngestService
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import HashingEmbedder
+from kb.models.embedders import HashingEmbedder
+from kb.storage.backends.edge import EdgeBackend
 from tests.conftest import REPO
 from tests.report_pdf import META, blocks
 

@@ -26,8 +26,8 @@ def test_reingesting_an_unchanged_file_does_nothing(service: IngestService, docs
 
 
 def test_chunk_ids_are_deterministic_across_indexes(tmp_path: Path, docs: Path) -> None:
-    from kb.index.backends.edge import EdgeBackend
-    from kb.index.embedders import HashingEmbedder
+    from kb.models.embedders import HashingEmbedder
+    from kb.storage.backends.edge import EdgeBackend
 
     (docs / "cer.md").write_text(markdown(), encoding="utf-8")
     seen = []

@@ -9,7 +9,7 @@ from haystack import Document
 
 from ingest.components.italian_chunker import ItalianChunker
 from ingest.sentences import split_sentences
-from kb.index.embedders import HashingEmbedder
+from kb.models.embedders import HashingEmbedder
 
 
 def test_apostrophes_and_abbreviations_do_not_end_sentences() -> None:

@@ -1,4 +1,4 @@
-"""Properties of the Italian analyzer (kb/index/analysis.py) and of the highlighting built on it, over arbitrary text.
+"""Properties of the Italian analyzer (kb/text/analysis.py) and of the highlighting built on it, over arbitrary text.
 
 Hypothesis draws Italian-looking text (letters with and without accents, elisions with every apostrophe the analyzer
 knows, numbers with decimal commas, punctuation, typographic ligatures and compatibility characters as PDFs
@@ -13,8 +13,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kb.index.analysis import APOSTROPHES, Bm25SparseEncoder, ItalianAnalyzer, fold, term_index
-from search_api.highlight import Highlighter
+from kb.search.highlight import Highlighter
+from kb.text.analysis import APOSTROPHES, Bm25SparseEncoder, ItalianAnalyzer, fold, term_index
 from tests.properties.budget import bounded
 
 ANALYZER = ItalianAnalyzer()

@@ -1,4 +1,4 @@
-"""Filter translation (kb/index/filters.py): any valid set of search filters becomes a Qdrant filter that the Edge
+"""Filter translation (kb/storage/filters.py): any valid set of search filters becomes a Qdrant filter that the Edge
 backend accepts, and the documents it selects are exactly those the filters describe.
 
 The reference is written here from the filters' contract, in plain Python: values of one field are alternatives
@@ -21,14 +21,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kb.index.analysis import Bm25SparseEncoder
-from kb.index.backends.base import ChunkPoint, SparseVec
-from kb.index.backends.edge import EdgeBackend
-from kb.index.backends.edge_filters import to_edge_filter
-from kb.index.backends.server import ServerBackend
-from kb.index.embedders import HashingEmbedder
-from kb.index.filters import BandoStatus, SearchFilters, bando_status
-from kb.index.schema import DENSE_VECTOR, SPARSE_VECTOR, chunk_point_id, encode_flag, population_band
+from kb.models.embedders import HashingEmbedder
+from kb.storage.backends.base import ChunkPoint, SparseVec
+from kb.storage.backends.edge import EdgeBackend
+from kb.storage.backends.edge_filters import to_edge_filter
+from kb.storage.backends.server import ServerBackend
+from kb.storage.filters import BandoStatus, SearchFilters, bando_status
+from kb.storage.schema import DENSE_VECTOR, SPARSE_VECTOR, chunk_point_id, encode_flag, population_band
+from kb.text.analysis import Bm25SparseEncoder
 from tests.properties.budget import bounded
 
 TODAY = dt.date(2026, 11, 24)

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from ingest.errors import IngestError
 from ingest.metadata import resolve_metadata, split_front_matter
-from kb.index.schema import DocumentMetadata
+from kb.storage.schema import DocumentMetadata
 from tests.properties.budget import bounded
 
 FIELDS = sorted(DocumentMetadata.model_fields)

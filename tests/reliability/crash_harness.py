@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kb.index.backends.edge import EdgeBackend
+from kb.storage.backends.edge import EdgeBackend
 
 DRIVER = Path(__file__).with_name("ingest_driver.py")
 VOLATILE = ("ingested_at",)  # payload fields that differ between two clean runs

@@ -27,8 +27,8 @@ os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ingest.service import IngestService  # noqa: E402
-from kb.index.backends.edge import EdgeBackend  # noqa: E402
-from kb.index.embedders import HashingEmbedder  # noqa: E402
+from kb.models.embedders import HashingEmbedder  # noqa: E402
+from kb.storage.backends.edge import EdgeBackend  # noqa: E402
 
 DIMENSION = 32
 

@@ -18,11 +18,11 @@ import pytest
 
 from ingest.errors import ERROR_CODES
 from ingest.service import FileOutcome, IngestReport, IngestService
-from kb.index.analysis import Bm25SparseEncoder
-from kb.index.backends.base import SparseVec
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import HashingEmbedder
-from kb.index.schema import SPARSE_VECTOR
+from kb.models.embedders import HashingEmbedder
+from kb.storage.backends.base import SparseVec
+from kb.storage.backends.edge import EdgeBackend
+from kb.storage.schema import SPARSE_VECTOR
+from kb.text.analysis import Bm25SparseEncoder
 from tests.reliability.conftest import write_results
 from tests.reliability.hostile_files import INDEXED, SECRET, Case, build_cases, write_cases
 

@@ -11,8 +11,8 @@ from qdrant_client import models
 
 from ingest.components.pdf_ocr import MAX_OCR_PIXELS, render_scale, tesseract_available
 from ingest.service import IngestService
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import HashingEmbedder
+from kb.models.embedders import HashingEmbedder
+from kb.storage.backends.edge import EdgeBackend
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PAGE_WORDS = ["fotovoltaico municipio scuola primaria", "biblioteca illuminazione giardino pubblico",

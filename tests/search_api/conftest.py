@@ -10,31 +10,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.service import IngestService
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import DenseEmbedder
+from kb.models.base import DenseEmbedder
 from kb.settings import Settings
+from kb.storage.backends.edge import EdgeBackend
 from search_api.app import create_app
-from search_api.searcher import Searcher
 from tests.search_api.api_fixture import API_KEY, TODAY, write_corpus
-
-FIXTURE_DOCS = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
-
-
-@pytest.fixture(scope="session")
-def fixture_index(tmp_path_factory: pytest.TempPathFactory,
-                  real_embedder: DenseEmbedder) -> Iterator[tuple[EdgeBackend, Path]]:
-    root = tmp_path_factory.mktemp("search")
-    backend = EdgeBackend(root / "index", real_embedder.name)
-    backend.ensure_collection(real_embedder.dimension)
-    report = IngestService(backend, real_embedder, files_path=root / "files").ingest_paths([FIXTURE_DOCS])
-    assert report.ok and report.summary()["indexed"] == 5, report.outcomes
-    yield backend, root
-    backend.close()
-
-
-@pytest.fixture(scope="session")
-def searcher(fixture_index: tuple[EdgeBackend, Path], real_embedder: DenseEmbedder) -> Searcher:
-    return Searcher(fixture_index[0], real_embedder)
 
 
 @pytest.fixture(scope="session")

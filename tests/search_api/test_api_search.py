@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from kb.index.analysis import ItalianAnalyzer
-from kb.index.schema import population_band
-from search_api.query_intent import call_statuses
+from kb.search.intent import call_statuses
+from kb.storage.schema import population_band
+from kb.text.analysis import ItalianAnalyzer
 from tests.report_pdf import render_report
 
 CER_QUERY = "come ha fatto un piccolo comune a creare una comunità energetica?"

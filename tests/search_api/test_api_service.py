@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.index.backends.base import IndexUnavailableError
+from kb.storage.backends.base import IndexUnavailableError
 from search_api.observability import JsonFormatter
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import uvicorn
 
-from kb.index.embedders import DenseEmbedder
+from kb.models.base import DenseEmbedder
 from kb.settings import Settings
 from search_api.app import create_app
 from tests.conftest import REPO

@@ -18,7 +18,7 @@ import schemathesis
 from fastapi import FastAPI
 from schemathesis.checks import negative_data_rejection, positive_data_acceptance
 
-from kb.index.embedders import DenseEmbedder
+from kb.models.base import DenseEmbedder
 from kb.settings import Settings
 from search_api.app import create_app
 from tests.properties.budget import bounded

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ingest.service import IngestService
-from kb.index.backends.edge import EdgeBackend
-from kb.index.embedders import HashingEmbedder
+from kb.models.embedders import HashingEmbedder
 from kb.settings import Settings
+from kb.storage.backends.edge import EdgeBackend
 from search_api.app import create_app
 from tests.search_api.api_fixture import API_KEY, SEARCH_DOCS, TODAY
 

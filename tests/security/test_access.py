@@ -162,7 +162,7 @@ def test_kb_serve_refuses_to_start_with_a_placeholder_key(tmp_path: Path) -> Non
         port = sock.getsockname()[1]
     env = {**os.environ, "KB_ENVIRONMENT": "production", "KB_API_KEY": "changeme", "KB_READ_API_KEY": "",
            "KB_INDEX_PATH": str(tmp_path / "index"), "HF_HUB_OFFLINE": "1", "HAYSTACK_TELEMETRY_ENABLED": "False"}
-    done = subprocess.run([sys.executable, "-m", "kb", "serve", "--port", str(port)], capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "cli", "serve", "--port", str(port)], capture_output=True,
                           text=True, env=env, cwd=tmp_path, timeout=300)
     assert done.returncode != 0
     assert "KB_API_KEY manca o è un segnaposto" in done.stdout + done.stderr

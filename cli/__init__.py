@@ -1,0 +1,1 @@
+"""`kb`, the command line: a composition root like the API, above the retrieval core and ingestion."""

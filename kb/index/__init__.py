@@ -1,1 +1,0 @@
-"""The index: one schema, one analyzer, one dense embedder, two storage backends."""

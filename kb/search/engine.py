@@ -1,0 +1,149 @@
+"""The retrieval core: one typed request -> one ranked page, for every caller (API, web pages, CLI, evaluation,
+tuning, benchmarks, the Haystack component), so a quality number describes what a user gets.
+
+    question -> statuses read in it -> filters -> lexical + semantic passages (best `candidates` of each list)
+             -> fusion -> documents (newest version) -> "comuni come il mio" -> order -> facets + total
+             -> the page: its passages fetched in full and highlighted
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from qdrant_client import models
+
+from kb.models.base import DenseEmbedder
+from kb.search.calls import deadline_key
+from kb.search.context import rerank
+from kb.search.facets import FACET_PAYLOAD, count_facets
+from kb.search.fusion import GROUPING_FIELDS, DocumentHit, best_scores, fuse, group_by_document
+from kb.search.highlight import Highlighter
+from kb.search.intent import call_statuses
+from kb.search.probe import Probe, probe_from_document, probe_from_text
+from kb.search.types import FoundDocument, Mode, Order, SearchPage, SearchRequest, ShownPassage
+from kb.storage.backends.base import Hit, SparseVec
+from kb.storage.filters import SearchFilters
+from kb.storage.schema import DENSE_VECTOR, SPARSE_VECTOR
+from kb.text.analysis import Bm25SparseEncoder, ItalianAnalyzer
+from kb.text.synonyms import SynonymExpander
+
+# what a candidate passage carries: grouping, facets, call status and order, the comune context; the passages
+# shown are fetched in full, for the page only
+CANDIDATE_FIELDS = sorted(set(GROUPING_FIELDS) | set(FACET_PAYLOAD))
+Clock = Callable[[], dt.date]
+
+
+class SearchEngine:
+    def __init__(self, backend: Any, embedder: DenseEmbedder, *, analyzer: ItalianAnalyzer | None = None,
+                 expander: SynonymExpander | None = None, lexical_weight: float = 0.85, candidates: int = 100,
+                 context_size_weight: float = 0.3, context_area_weight: float = 0.2, max_facet_values: int = 50,
+                 clock: Clock = dt.date.today) -> None:
+        if not 0.0 <= lexical_weight <= 1.0:
+            raise ValueError("lexical_weight deve essere tra 0 e 1")
+        if candidates < 1:
+            raise ValueError("candidates deve essere >= 1")
+        if context_size_weight < 0 or context_area_weight < 0:
+            raise ValueError("i pesi del contesto non possono essere negativi")
+        if max_facet_values < 1:
+            raise ValueError("max_facet_values deve essere >= 1")
+        self.backend, self.embedder = backend, embedder
+        self.encoder = Bm25SparseEncoder(analyzer or ItalianAnalyzer())
+        self.expander = expander or SynonymExpander()
+        self.highlighter = Highlighter(self.encoder.analyzer, self.expander)
+        self.lexical_weight, self.candidates = lexical_weight, candidates
+        self.context_weights = (context_size_weight, context_area_weight)
+        self.max_facet_values, self.clock = max_facet_values, clock
+
+    # -- the one entry point ------------------------------------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchPage:
+        today = request.today or self.clock()
+        filters, interpreted = self._interpret(request)
+        flt = _with_exclusion(filters.to_qdrant(today), request.exclude_doc_id)
+        lexical, semantic = self.retrieve_passages(request.query, request.mode, flt)
+        if request.mode is Mode.hybrid:
+            hits = fuse(lexical, semantic, self.lexical_weight)
+        else:
+            hits = lexical if request.mode is Mode.lexical else semantic
+        documents = group_by_document(hits, request.passages_per_doc)
+        context = request.context if request.context is not None and not request.context.empty else None
+        boosts: dict[str, float] = {}
+        if context is not None and documents:
+            documents, boosts = rerank(documents, context, *self.context_weights)
+        if request.order is Order.deadline:
+            documents.sort(key=lambda d: deadline_key(d.payload, today))
+        facets = count_facets((d.payload for d in documents), today, self.max_facet_values)
+        page = documents[request.offset:request.offset + request.limit]
+        shown = self._show(page, request, boosts) if request.passages else _unshown(page, boosts)
+        return SearchPage(shown, len(documents), facets, interpreted, context is not None, best_scores(lexical),
+                          today)
+
+    # -- steps ----------------------------------------------------------------------------------------------------
+    def retrieve_passages(self, query: str | Probe, mode: Mode, flt: models.Filter | None
+                          ) -> tuple[list[Hit], list[Hit]]:
+        """The best `candidates` passages of each list the mode uses (the floor of a search: query encoding and the
+        engine queries), each carrying the candidate fields only."""
+        lexical: list[Hit] = []
+        semantic: list[Hit] = []
+        if mode is not Mode.semantic:
+            lexical = self.backend.query(SPARSE_VECTOR, self.sparse_query(query), flt, self.candidates,
+                                         CANDIDATE_FIELDS)
+        if mode is not Mode.lexical:
+            dense = query.dense if isinstance(query, Probe) else self.embedder.embed_query(query)
+            semantic = self.backend.query(DENSE_VECTOR, dense, flt, self.candidates, CANDIDATE_FIELDS)
+        return lexical, semantic
+
+    def search_filter(self, request: SearchRequest, today: dt.date) -> models.Filter | None:
+        """The engine filter a request runs with (statuses read in the question and the exclusion included)."""
+        filters, _ = self._interpret(request)
+        return _with_exclusion(filters.to_qdrant(today), request.exclude_doc_id)
+
+    def sparse_query(self, query: str | Probe) -> SparseVec:
+        if isinstance(query, Probe):
+            return query.sparse
+        return SparseVec(*self.encoder.encode_query(self.expander.expand(query)))
+
+    def probe_text(self, text: str) -> Probe:
+        return probe_from_text(self.encoder.analyzer, self.embedder, text)
+
+    def probe_document(self, doc_id: str) -> Probe | None:
+        return probe_from_document(self.encoder.analyzer, self.embedder, self.backend, doc_id)
+
+    def _interpret(self, request: SearchRequest) -> tuple[SearchFilters, dict[str, list[str]]]:
+        filters = request.filters or SearchFilters()
+        if not request.interpret or isinstance(request.query, Probe) or filters.bando_status:
+            return filters, {}
+        statuses = call_statuses(request.query)
+        if not statuses:
+            return filters, {}
+        return (filters.model_copy(update={"calls_in_status": statuses}),
+                {"bando_status": [s.value for s in statuses]})
+
+    def _show(self, page: list[DocumentHit], request: SearchRequest, boosts: dict[str, float]
+              ) -> list[FoundDocument]:
+        full = {h.id: h.payload for h in self.backend.retrieve([c.id for d in page for c in d.chunks])}
+        stems = self.highlighter.query_stems(request.text)
+        shown = []
+        for doc in page:
+            chunks = [(c, full[c.id]) for c in doc.chunks if c.id in full]
+            if not chunks:  # deleted between retrieval and this page
+                continue
+            passages = [ShownPassage(c.score, payload, self.highlighter.snippet(str(payload.get("text", "")), stems))
+                        for c, payload in chunks]
+            shown.append(FoundDocument(doc.doc_id, doc.score, chunks[0][1], passages, boosts.get(doc.doc_id)))
+        return shown
+
+
+def _unshown(page: list[DocumentHit], boosts: dict[str, float]) -> list[FoundDocument]:
+    return [FoundDocument(d.doc_id, d.score, d.payload, [ShownPassage(c.score, c.payload) for c in d.chunks],
+                          boosts.get(d.doc_id)) for d in page]
+
+
+def _with_exclusion(flt: models.Filter | None, doc_id: str | None) -> models.Filter | None:
+    if not doc_id:
+        return flt
+    return models.Filter(must=[flt] if flt else [], must_not=[
+        models.FieldCondition(key="doc_id", match=models.MatchValue(value=doc_id))])
+
+

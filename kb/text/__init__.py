@@ -1,0 +1,1 @@
+"""Italian text analysis shared by documents and queries: the analyzer, BM25 sparse vectors, synonyms."""
