@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from bench_search import QUERIES, percentiles, tail
+from bench_common import QUERIES, percentiles, tail
 from qdrant_client import models
 
 from kb.models.base import DenseEmbedder

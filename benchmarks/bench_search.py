@@ -46,6 +46,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from bench_common import QUERIES, percentiles, tail
 from bench_server import free_port, start_server, stop_server, wait_healthy
 from synthetic import ChunkGenerator, SourceChunk, build_index
 
@@ -61,54 +62,6 @@ from kb.text.analysis import Bm25SparseEncoder
 from search_api.schemas.search import SearchRequest
 
 CORPUS_DIRS = ("buone_pratiche", "progetti", "normativa", "bandi")
-
-# (query, filters as /search parameters): questions officials of small and mid-sized comuni actually ask
-QUERIES: list[tuple[str, dict[str, list[str]]]] = [
-    ("come ha fatto un piccolo comune a creare una comunità energetica?", {}),
-    ("bandi aperti per piste ciclabili", {"doc_type": ["bando"], "bando_status": ["aperto"]}),
-    ("illuminazione pubblica LED PNRR", {}),
-    ("comunità energetica rinnovabile comune sotto i 5000 abitanti", {"doc_type": ["buona_pratica"]}),
-    ("raccolta differenziata porta a porta tariffa puntuale", {}),
-    ("efficientamento energetico delle scuole comunali", {}),
-    ("riqualificazione energetica edifici pubblici finanziamenti", {"doc_type": ["bando"]}),
-    ("mobilità sostenibile casa-scuola pedibus", {"regione": ["Lombardia"]}),
-    ("forestazione urbana e censimento degli alberi", {}),
-    ("de-impermeabilizzazione dei suoli e drenaggio urbano sostenibile", {}),
-    ("bilancio partecipativo per il verde pubblico", {"doc_type": ["buona_pratica"]}),
-    ("centro del riuso e repair café", {}),
-    ("normativa sulle comunità energetiche rinnovabili", {"doc_type": ["normativa"]}),
-    ("obblighi di legge per il piano di adattamento ai cambiamenti climatici", {"doc_type": ["normativa"]}),
-    ("contributi regionali per impianti fotovoltaici su edifici comunali", {"bando_status": ["aperto"]}),
-    ("mense scolastiche biologiche e riduzione dello spreco alimentare", {}),
-    ("gestione sostenibile dell'acqua e riduzione delle perdite di rete", {}),
-    ("colonnine di ricarica per veicoli elettrici nel comune", {}),
-    ("bilancio di genere e servizi per l'infanzia", {"doc_type": ["buona_pratica"]}),
-    ("esperienze di comuni lombardi sul risparmio energetico", {"regione": ["Lombardia"]}),
-    ("progetti di economia circolare finanziati dal PNRR", {"doc_type": ["progetto"]}),
-    ("acquisti verdi della pubblica amministrazione CAM", {}),
-    ("rigenerazione urbana di aree dismesse", {}),
-    ("inclusione sociale e contrasto alla povertà energetica", {}),
-    ("scadenza bando efficienza energetica per comuni", {"doc_type": ["bando"], "bando_status": ["aperto"]}),
-    ("piano urbano della mobilità sostenibile PUMS", {}),
-    ("agricoltura urbana e orti sociali", {"regione": ["Lombardia"]}),
-    ("riduzione delle emissioni di CO2 del patrimonio comunale", {}),
-    ("chi può partecipare ai bandi per la transizione ecologica dei comuni?", {"doc_type": ["bando"]}),
-    ("Agenda 2030 strategia locale di sviluppo sostenibile", {}),
-]
-
-
-def percentiles(samples_s: list[float]) -> tuple[float, float]:
-    """(p50, p95) in milliseconds."""
-    p50, p95 = np.percentile(np.asarray(samples_s) * 1000.0, [50, 95])
-    return round(float(p50), 2), round(float(p95), 2)
-
-
-def tail(samples_s: list[float]) -> dict[str, float | int]:
-    """p99, max and the number of samples over 100 ms (pauses, not query cost), in milliseconds."""
-    ms = np.asarray(samples_s) * 1000.0
-    return {"p99": round(float(np.percentile(ms, 99)), 2), "max": round(float(ms.max()), 2),
-            "over_100ms": int((ms > 100.0).sum())}
-
 
 # -- source chunks ---------------------------------------------------------------------------------------------
 def _scroll_all(backend: EdgeBackend) -> Iterator[Any]:
@@ -160,6 +113,8 @@ def measure_floor(backend: EdgeBackend, embedder: DenseEmbedder, settings: Setti
     requests = [SearchRequest.model_validate({"q": q, "page_size": page_size, **f}).to_core(today) for q, f in QUERIES]
     filters = [engine.search_filter(r, today) for r in requests]
 
+    steps: dict[str, list[float]] = {}
+
     def once(index: int) -> tuple[float, float, float, float]:
         query = requests[index].text
         t0 = time.perf_counter()
@@ -169,8 +124,11 @@ def measure_floor(backend: EdgeBackend, embedder: DenseEmbedder, settings: Setti
         t2 = time.perf_counter()
         embedder.embed_query(query)  # the encoding alone, for the breakdown (not part of the floor)
         t3 = time.perf_counter()
-        engine.search(requests[index])
-        return t2 - t0, t1 - t0, t3 - t2, time.perf_counter() - t3
+        page = engine.search(requests[index])
+        elapsed = time.perf_counter() - t3
+        for step, ms in page.timings.items():
+            steps.setdefault(step, []).append(ms / 1000.0)
+        return t2 - t0, t1 - t0, t3 - t2, elapsed
 
     for index in range(len(requests)):  # warm-up
         once(index)
@@ -178,6 +136,7 @@ def measure_floor(backend: EdgeBackend, embedder: DenseEmbedder, settings: Setti
     # part of the floor; the floor is the work a query needs, so those objects are left out of collection
     gc.collect()
     gc.freeze()
+    steps.clear()
     total, lexical, embed, core = [], [], [], []
     for _ in range(rounds):
         for index in range(len(requests)):
@@ -191,6 +150,7 @@ def measure_floor(backend: EdgeBackend, embedder: DenseEmbedder, settings: Setti
     core_p50, core_p95 = percentiles(core)
     return {"p50": p50, "p95": p95, "samples": len(total), "tail": tail(total),
             "core_p50": core_p50, "core_p95": core_p95,
+            "core_steps_p50_ms": {step: percentiles(values)[0] for step, values in steps.items()},
             "breakdown_p50_ms": {"lexical_encode_and_query": percentiles(lexical)[0],
                                  "dense_query_embedding": percentiles(embed)[0],
                                  "dense_engine_query": percentiles(semantic_engine)[0]}}
@@ -249,6 +209,7 @@ def run_size(size: int, source: list[SourceChunk], args: argparse.Namespace, set
         "build_seconds": build,
         "floor_p50_ms": floor["p50"], "floor_p95_ms": floor["p95"], "floor_breakdown_p50_ms": floor["breakdown_p50_ms"],
         "core_p50_ms": floor["core_p50"], "core_p95_ms": floor["core_p95"],
+        "core_steps_p50_ms": floor["core_steps_p50_ms"],
         "http_p50_ms": http["p50"], "http_p95_ms": http["p95"], "ratio_p50": round(ratio, 3),
         "beyond_floor_p50_ms": {"core": round(floor["core_p50"] - floor["p50"], 2),
                                 "web": round(http["p50"] - floor["core_p50"], 2),

@@ -37,7 +37,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_search import QUERIES
+from bench_common import QUERIES
 from bench_server import free_port, memory_mb, start_server, stop_server, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]

@@ -7,6 +7,7 @@ qrels files themselves are read by `evaluation.qrels`.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ from typing import Any
 from evaluation.qrels import Qrels, read_qrels
 
 QRELS_DIR = "qrels"
+# optional: the day the judgments hold for. Questions with status words ("bandi aperti") are answered against it,
+# so a data set whose answers depend on the date measures the same thing whatever day it runs
+REFERENCE_DATE_FILE = "reference_date.txt"
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class BeirDataset:
     corpus: dict[str, CorpusDoc]
     queries: dict[str, str]
     qrels: Qrels
+    reference_date: dt.date | None = None
 
     def limit_queries(self, max_queries: int | None) -> BeirDataset:
         """The first `max_queries` queries in file order (a quick, reproducible subset)."""
@@ -45,7 +50,7 @@ class BeirDataset:
             return self
         kept = list(self.queries)[:max_queries]
         return BeirDataset(self.name, self.path, self.split, self.corpus, {q: self.queries[q] for q in kept},
-                           {q: self.qrels[q] for q in kept})
+                           {q: self.qrels[q] for q in kept}, self.reference_date)
 
 
 def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
@@ -98,4 +103,16 @@ def load_beir(path: Path, split: str = "test") -> BeirDataset:
     if spaced:  # TREC run files are whitespace-separated: such ids could not be written or read back
         raise ValueError(f"{path}: id vuoti o con spazi non ammessi: {spaced[:5]}")
     queries = {q: text for q, text in all_queries.items() if q in judged}  # file order, reproducible subsets
-    return BeirDataset(path.resolve().name, path.resolve(), split, corpus, queries, {q: judged[q] for q in queries})
+    return BeirDataset(path.resolve().name, path.resolve(), split, corpus, queries, {q: judged[q] for q in queries},
+                       reference_date(path))
+
+
+def reference_date(path: Path) -> dt.date | None:
+    """The data set's reference day (`reference_date.txt`, ISO date), if it has one."""
+    file = path / REFERENCE_DATE_FILE
+    if not file.exists():
+        return None
+    try:
+        return dt.date.fromisoformat(file.read_text(encoding="utf-8").strip())
+    except ValueError as exc:
+        raise ValueError(f"{file}: data non valida, atteso AAAA-MM-GG ({exc})") from exc

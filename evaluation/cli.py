@@ -5,9 +5,10 @@ A sub-app of the `kb` command line so that evaluation runs with the same setting
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -17,7 +18,7 @@ eval_app = typer.Typer(help="Valutazione della qualità del recupero su dati in 
                        add_completion=False, pretty_exceptions_enable=False)
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.secho(f"Errore: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code)
 
@@ -44,6 +45,9 @@ def evaluate(
     max_queries: Annotated[int | None, typer.Option(min=1, help="Solo le prime N query (prova veloce)")] = None,
     out: Annotated[Path | None, typer.Option(help="JSON dei risultati (default results/eval/<dataset>-<split>"
                                                   ".json)")] = None,
+    today: Annotated[str | None, typer.Option(help="Giorno a cui leggere lo stato dei bandi nelle domande (AAAA-MM-GG; "
+                                                   "predefinito: reference_date.txt del data set, altrimenti oggi)")]
+    = None,
 ) -> None:
     """Indicizza il corpus in un indice temporaneo, esegue le query in ogni modalità e calcola le metriche."""
     if ctx.invoked_subcommand is not None:
@@ -68,10 +72,14 @@ def evaluate(
         _fail(f"--doc-type {doc_type!r} non valido")
     if not dataset.is_dir():
         _fail(f"{dataset} non è una cartella")
+    try:
+        day = dt.date.fromisoformat(today) if today else None
+    except ValueError:
+        _fail(f"--today {today!r} non è una data AAAA-MM-GG")
     target = out or Path("results/eval") / f"{dataset.resolve().name}-{split}.json"
     try:
         results = evaluate_dataset(dataset, target, get_settings(), split=split, modes=chosen, doc_type=doc_type,
-                                   max_queries=max_queries)
+                                   max_queries=max_queries, today=day)
     except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc))
     typer.echo(_table(results))

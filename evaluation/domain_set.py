@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from evaluation.beir import reference_date
 from evaluation.domain.corpus import build_corpus
 from evaluation.domain.files import DATASET_DIR, SOURCES, load_queries, write_jsonl
 from evaluation.domain.pooling import MODES, POOL_DEPTH, POOL_METRIC, pool, pool_metrics
@@ -32,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_jsonl(args.out / "corpus.jsonl", corpus)
         print(f"corpus.jsonl: {len(corpus)} documents")
     elif args.command == "pool":
-        rows, meta = pool(load_queries(args.out / "queries.jsonl"), args.sources, args.depth)
+        rows, meta = pool(load_queries(args.out / "queries.jsonl"), args.sources, args.depth,
+                          today=reference_date(args.out))
         write_jsonl(args.out / "pool.jsonl", rows)
         (args.out / "pool_meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
                                                   encoding="utf-8")

@@ -79,9 +79,10 @@ def evaluate_dataset(dataset_dir: Path, out: Path, settings: Any, *, split: str 
                      today: dt.date | None = None) -> dict[str, Any]:
     """Evaluate the product on one data set and split; writes `out` (JSON) and the run files; returns the JSON."""
     chosen = [Mode(m) for m in modes]
-    today = today or dt.date.today()  # status words in a question ("bandi aperti") are read against this day
     started = time.perf_counter()
     dataset = load_beir(dataset_dir, split).limit_queries(max_queries)
+    # status words in a question ("bandi aperti") are read against this day: the data set's reference date
+    today = today or dataset.reference_date or dt.date.today()
     if embedder is None:
         from kb.models.factory import embedder_from_settings
 

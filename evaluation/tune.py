@@ -43,7 +43,8 @@ def main() -> None:
             for weight in (float(w) for w in args.weights.split(",")):
                 tuned = settings.model_copy(update={"lexical_weight": weight})
                 engine = engine_from_settings(tuned, indexed.backend, embedder)
-                ranking = product_ranking(engine, dataset.queries, Mode.hybrid, indexed.ids, quiet=True)
+                ranking = product_ranking(engine, dataset.queries, Mode.hybrid, indexed.ids, quiet=True,
+                                          today=dataset.reference_date)
                 sweep[f"{weight:.2f}"] = compute_metrics(dataset.qrels, ranking)
                 print(f"w={weight:.2f}", json.dumps(sweep[f"{weight:.2f}"]), flush=True)
         finally:

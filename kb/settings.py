@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     gazetteer_path: Path | None = Field(default=None, description="ISTAT list of comuni (CSV); default: Lombardy")
     enrich_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     # Retrieval
-    lexical_weight: float = Field(default=0.85, ge=0.0, le=1.0, description="tuned on the domain dev split")
+    lexical_weight: float = Field(default=0.8, ge=0.0, le=1.0, description="tuned on the domain dev split")
     candidates: int = Field(default=100, ge=10, le=1000)
     # "Comuni come il mio": boost = 1 + size_weight * size similarity + area_weight * area similarity
     context_size_weight: float = Field(default=0.3, ge=0.0, le=2.0)

@@ -8,6 +8,7 @@ measures, so pooling holds no search code of its own.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import tempfile
@@ -54,8 +55,9 @@ def _git_commit() -> str | None:
 
 
 def pool(queries: Sequence[dict[str, Any]], sources: Path = SOURCES, depth: int = POOL_DEPTH,
-         workdir: Path | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Index the sources into a temporary Qdrant Edge index with the product's code and pool every mode.
+         workdir: Path | None = None, today: dt.date | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Index the sources into a temporary Qdrant Edge index with the product's code and pool every mode
+    (status words in the queries read against `today`, the data set's reference date).
 
     Settings (model, prefixes, chunking, lexical weight, candidates) come from `kb.settings.Settings`, as in the
     product; the index lives in a temporary directory and never touches KB_INDEX_PATH.
@@ -87,7 +89,8 @@ def pool(queries: Sequence[dict[str, Any]], sources: Path = SOURCES, depth: int 
                                    f"extra {sorted(indexed - expected)}; {problems}")
             engine = engine_from_settings(settings, backend, embedder)
             texts = {q["_id"]: q["text"] for q in queries}
-            rankings = {mode: product_ranking(engine, texts, Mode(mode), ids=None, limit=depth, quiet=True)
+            rankings = {mode: product_ranking(engine, texts, Mode(mode), ids=None, limit=depth, quiet=True,
+                                              today=today)
                         for mode in MODES}
         finally:
             backend.close()

@@ -9,6 +9,7 @@ tuning, benchmarks, the Haystack component), so a quality number describes what 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,7 @@ Clock = Callable[[], dt.date]
 
 class SearchEngine:
     def __init__(self, backend: Any, embedder: DenseEmbedder, *, analyzer: ItalianAnalyzer | None = None,
-                 expander: SynonymExpander | None = None, lexical_weight: float = 0.85, candidates: int = 100,
+                 expander: SynonymExpander | None = None, lexical_weight: float = 0.8, candidates: int = 100,
                  context_size_weight: float = 0.3, context_area_weight: float = 0.2, max_facet_values: int = 50,
                  clock: Clock = dt.date.today) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
@@ -58,10 +59,13 @@ class SearchEngine:
 
     # -- the one entry point ------------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchPage:
+        clock = _StepClock()
         today = request.today or self.clock()
         filters, interpreted = self._interpret(request)
         flt = _with_exclusion(filters.to_qdrant(today), request.exclude_doc_id)
+        clock.lap("filters")
         lexical, semantic = self.retrieve_passages(request.query, request.mode, flt)
+        clock.lap("retrieve")
         if request.mode is Mode.hybrid:
             hits = fuse(lexical, semantic, self.lexical_weight)
         else:
@@ -73,11 +77,14 @@ class SearchEngine:
             documents, boosts = rerank(documents, context, *self.context_weights)
         if request.order is Order.deadline:
             documents.sort(key=lambda d: deadline_key(d.payload, today))
+        lexical_scores = best_scores(lexical)
+        clock.lap("rank")
         facets = count_facets((d.payload for d in documents), today, self.max_facet_values)
+        clock.lap("facets")
         page = documents[request.offset:request.offset + request.limit]
-        shown = self._show(page, request, boosts) if request.passages else _unshown(page, boosts)
-        return SearchPage(shown, len(documents), facets, interpreted, context is not None, best_scores(lexical),
-                          today)
+        shown = self._show(page, request, boosts, clock) if request.passages else _unshown(page, boosts)
+        return SearchPage(shown, len(documents), facets, interpreted, context is not None, lexical_scores, today,
+                          clock.laps)
 
     # -- steps ----------------------------------------------------------------------------------------------------
     def retrieve_passages(self, query: str | Probe, mode: Mode, flt: models.Filter | None
@@ -120,9 +127,10 @@ class SearchEngine:
         return (filters.model_copy(update={"calls_in_status": statuses}),
                 {"bando_status": [s.value for s in statuses]})
 
-    def _show(self, page: list[DocumentHit], request: SearchRequest, boosts: dict[str, float]
+    def _show(self, page: list[DocumentHit], request: SearchRequest, boosts: dict[str, float], clock: _StepClock
               ) -> list[FoundDocument]:
         full = {h.id: h.payload for h in self.backend.retrieve([c.id for d in page for c in d.chunks])}
+        clock.lap("page_fetch")
         stems = self.highlighter.query_stems(request.text)
         shown = []
         for doc in page:
@@ -132,7 +140,21 @@ class SearchEngine:
             passages = [ShownPassage(c.score, payload, self.highlighter.snippet(str(payload.get("text", "")), stems))
                         for c, payload in chunks]
             shown.append(FoundDocument(doc.doc_id, doc.score, chunks[0][1], passages, boosts.get(doc.doc_id)))
+        clock.lap("highlight")
         return shown
+
+
+class _StepClock:
+    """Milliseconds per step of one search (`SearchPage.timings`): what a profile of the core reads."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.laps[step] = (now - self._last) * 1000.0
+        self._last = now
 
 
 def _unshown(page: list[DocumentHit], boosts: dict[str, float]) -> list[FoundDocument]:

@@ -91,3 +91,4 @@ class SearchPage:
     context_applied: bool = False
     lexical_scores: dict[str, float] = field(default_factory=dict)  # doc id -> best raw BM25 among candidates
     today: dt.date | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per step of the core, in order

@@ -45,3 +45,16 @@ def test_qrels_need_a_header(tmp_path: Path) -> None:
     (copy / "qrels" / "test.tsv").write_text("q1\tilluminazione-led\t1\n")
     with pytest.raises(ValueError, match="intestazione"):
         load_beir(copy)
+
+
+def test_reference_date_is_read_and_kept_by_subsets(tmp_path: Path) -> None:
+    assert load_beir(MINI).reference_date is None
+    copy = tmp_path / "set"
+    shutil.copytree(MINI, copy)
+    (copy / "reference_date.txt").write_text("2026-11-24\n")
+    data = load_beir(copy)
+    assert str(data.reference_date) == "2026-11-24" and str(data.limit_queries(2).reference_date) == "2026-11-24"
+    (copy / "reference_date.txt").write_text("24/11/2026\n")
+    with pytest.raises(ValueError, match="AAAA-MM-GG"):
+        load_beir(copy)
+    assert str(load_beir(REPO / "evaluation" / "datasets" / "domain", "dev").reference_date) == "2026-11-24"
