@@ -83,20 +83,26 @@ class ItalianAnalyzer:
         surfaces are those of `text` as given, also where NFKC changes its length (ligatures from PDFs, ½, ①).
         With `only`, just the tokens whose stem it holds (highlighting: the other words cost no object)."""
         normalized, starts, ends = _normalized(text)
+        memo = self._memo
         out: list[Token] = []
         last_end = 0
         for match in TOKEN_RE.finditer(_APOSTROPHE_RE.sub(" ", normalized)):
-            stem = self._word_stem(match.group(0))
+            word = match.group()
+            stem = memo[word] if word in memo else self._word_stem(word)
             if stem is None:
                 continue
-            start, end = match.start(), match.end()
-            if starts is not None and ends is not None:
-                start, end = starts[start], ends[end - 1]
+            if starts is None or ends is None:  # the common case: offsets are those of the match
+                if only is not None and stem not in only:
+                    continue
+                start, end = match.span()
+            else:
+                start, end = starts[match.start()], ends[match.end() - 1]
                 if start < last_end:  # one character that normalises to two words (½ -> 1⁄2): keep the first
                     continue
                 last_end = end
-            if only is None or stem in only:
-                out.append(Token(text[start:end], stem, start, end))
+                if only is not None and stem not in only:
+                    continue
+            out.append(Token(text[start:end], stem, start, end))
         return out
 
     def _word_stem(self, surface: str) -> str | None:
