@@ -78,7 +78,7 @@ stress: install-dev ## Load: 50 clients x 60 s on `kb serve` (results/bench/load
 	KB_RELIABILITY_RESULTS=results/reliability $(VENV)/bin/pytest -m stress tests/reliability -p no:cacheprovider
 
 lint: install-dev ## ruff + mypy
-	$(VENV)/bin/ruff check kb ingest search_api evaluation tests benchmarks
+	$(VENV)/bin/ruff check kb ingest search_api evaluation cli runtime tests benchmarks
 	$(VENV)/bin/mypy
 
 corpus: install-dev ## Rebuild the corpus' PDF/DOCX/ODT/HTML files from corpus/_sources

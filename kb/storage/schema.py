@@ -169,9 +169,10 @@ def population_band(population: int | None) -> str | None:
     return None
 
 
-def chunk_point_id(doc_id: str, content_hash: str, chunk_index: int) -> str:
-    """Deterministic id: the same file content always yields the same chunk ids."""
-    return str(uuid.uuid5(CHUNK_NAMESPACE, f"{doc_id}:{content_hash}:{chunk_index}"))
+def chunk_point_id(doc_id: str, version: str, chunk_index: int) -> str:
+    """Deterministic id: the same version of a document (file bytes, metadata, pipeline, model) always yields the
+    same chunk ids."""
+    return str(uuid.uuid5(CHUNK_NAMESPACE, f"{doc_id}:{version}:{chunk_index}"))
 
 
 # Yes/no fields are stored as keywords: qdrant-edge-py 0.9 passes Python booleans to the engine as integers, so a
