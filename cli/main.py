@@ -61,10 +61,10 @@ def ingest(
 
     runtime = _open(get_settings(), load_model=True)
     overrides = _parse_meta(meta or [])
-    report = runtime.ingest_service().ingest_paths(paths, overrides or None,
-                                  progress=lambda it: tqdm(list(it), desc="Indicizzazione", unit="file",
-                                                           disable=as_json, file=sys.stderr),
-                                  defaults={"doc_type": doc_type} if doc_type else None)
+    report = runtime.ingest_service().ingest_paths(
+        paths, overrides or None,
+        progress=lambda it: tqdm(list(it), desc="Indicizzazione", unit="file", disable=as_json, file=sys.stderr),
+        defaults={"doc_type": doc_type} if doc_type else None)
     runtime.backend.optimize()
     runtime.close()
     if as_json:

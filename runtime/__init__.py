@@ -11,11 +11,10 @@ from typing import Any
 
 from ingest.service import IngestService
 from kb.models.base import DenseEmbedder
-from kb.models.factory import embedder_from_settings
-from kb.search import SearchEngine, engine_from_settings
+from kb.search import SearchEngine
 from kb.search.engine import Clock
+from kb.search.factory import open_engine
 from kb.settings import Settings
-from kb.storage.factory import open_backend
 
 
 @dataclass
@@ -38,11 +37,6 @@ class Runtime:
 
 def build_runtime(settings: Settings, *, embedder: DenseEmbedder | None = None, backend: Any = None,
                   load_model: bool = True, clock: Clock | None = None) -> Runtime:
-    """Model, index and engine. `load_model=False` opens an existing index without loading the model (deleting,
-    counting, lexical search); a new index needs the model's dimension, so it is created only with the model."""
-    embedder = embedder or embedder_from_settings(settings)
-    if load_model:
-        embedder.warm_up()
-    if backend is None:
-        backend = open_backend(settings, embedder.dimension if load_model else None)
-    return Runtime(settings, embedder, backend, engine_from_settings(settings, backend, embedder, clock=clock))
+    """Model, index and engine (`open_engine`), and the ingestion built on the same model and index."""
+    engine = open_engine(settings, embedder=embedder, backend=backend, load_model=load_model, clock=clock)
+    return Runtime(settings, engine.embedder, engine.backend, engine)

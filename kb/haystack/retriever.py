@@ -41,14 +41,9 @@ class KnowledgeBaseRetriever:
 
     @staticmethod
     def _open() -> SearchEngine:
-        from kb.models.factory import embedder_from_settings
-        from kb.search import engine_from_settings
-        from kb.storage.factory import open_backend
+        from kb.search.factory import open_engine
 
-        settings = Settings()
-        embedder = embedder_from_settings(settings)
-        embedder.warm_up()
-        return engine_from_settings(settings, open_backend(settings, None), embedder)
+        return open_engine(Settings(), create_index=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Serialisable when the component opens the configured index itself (no engine passed in)."""

@@ -33,8 +33,8 @@ def overview(params: Annotated[OverviewRequest, Depends(OVERVIEW_QUERY)], servic
     found = services.engine.search(SearchRequest(params.topic, filters=filters, interpret=False,
                                                  limit=params.per_level * 3 * 3, today=today))
     pertinent = pertinent_acts(found.lexical_scores)
-    outcome = [render_result(d, today, base_url) for d in found.documents]
-    results = [r for r in outcome if r["doc_id"] in pertinent and (
+    acts = [render_result(d, today, base_url) for d in found.documents if d.doc_id in pertinent]
+    results = [r for r in acts if (
         not params.regione or r["metadata"].get("level") != "regionale"
         or str(r["metadata"].get("regione", "")).lower() == params.regione.lower())]
     levels = OverviewResponse.model_validate({
