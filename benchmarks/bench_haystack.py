@@ -1,8 +1,9 @@
 """Ingestion throughput: our pipeline vs a plain Haystack 3 pipeline on the same PDFs (goal: ours >= 2x).
 
 Run: `python benchmarks/bench_haystack.py --out results/bench/haystack.json` (or import `run` from an orchestrator).
-Both sides read the 20 PDFs under `corpus/` with the same converter (Haystack's `PyPDFToDocument`), embed with the
-same model on the CPU, batch size 32, and write into a fresh on-disk Qdrant index each run:
+Both sides read every PDF under `corpus/` (21; the recorded run, before the English practices, had 20) with the
+same converter (Haystack's `PyPDFToDocument`), embed with the same model on the CPU, batch size 32, and write into a
+fresh on-disk Qdrant index each run:
 
 - ours: `IngestService` as configured (`KB_ENCODER`, OCR, chunk sizes) into a Qdrant Edge index; also without OCR
   and, when `KB_ENCODER` is not torch, on torch fp32: the plain pipeline's encoder, to separate the gains;

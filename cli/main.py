@@ -1,4 +1,4 @@
-"""`kb`: the command line of the knowledge base (ingest, delete, stats, search, serve, migrate, eval)."""
+"""`kb`: the command line of the knowledge base (ingest, reembed, delete, stats, search, serve, migrate, eval)."""
 
 from __future__ import annotations
 
@@ -84,6 +84,54 @@ def ingest(
 
 
 @app.command()
+def reembed(
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Frammenti per lotto")] = 256,
+    if_needed: Annotated[bool, typer.Option("--if-needed", help="Nessun errore se l'indice non esiste")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Riepilogo in JSON")] = False,
+) -> None:
+    """Ricalcola i vettori semantici dell'indice con il modello configurato (KB_MODEL), dai testi già indicizzati.
+
+    Serve dopo un cambio di modello: non rilegge i file né ripete l'OCR. Se interrotto, riprende da dove si era
+    fermato."""
+    from tqdm import tqdm
+
+    from ingest.reembed import reembed as reembed_index
+    from kb.models.factory import embedder_from_settings
+    from kb.storage.backends.base import IndexMissingError, IndexUnavailableError
+    from kb.storage.factory import open_backend
+
+    settings = get_settings()
+    try:
+        backend = open_backend(settings, None, any_model=True)
+    except IndexMissingError as exc:
+        if if_needed:  # no index yet: nothing to re-embed
+            return
+        _fail(str(exc), 3)
+    except IndexUnavailableError as exc:
+        _fail(str(exc), 3)
+    bar = tqdm(desc=f"Ricalcolo vettori ({settings.model})", unit="frammenti", disable=as_json, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        report = reembed_index(backend, embedder_from_settings(settings), batch_size=batch_size, progress=progress)
+    except IndexUnavailableError as exc:
+        _fail(str(exc), 3)
+    finally:
+        bar.close()
+        backend.close()
+    if as_json:
+        typer.echo(json.dumps(report.__dict__, ensure_ascii=False, indent=2))
+    elif report.up_to_date:
+        typer.echo(f"L'indice usa già il modello {report.target!r}: niente da ricalcolare.")
+    else:
+        resumed = " (ripreso da un'esecuzione interrotta)" if report.resumed else ""
+        typer.echo(f"Ricalcolati {report.chunks} frammenti: da {report.source!r} a {report.target!r}{resumed}.")
+
+
+@app.command()
 def delete(doc_id: Annotated[str, typer.Argument(help="Identificativo del documento")]) -> None:
     """Elimina un documento e tutti i suoi frammenti."""
     from ingest.service import IngestService
@@ -99,7 +147,7 @@ def delete(doc_id: Annotated[str, typer.Argument(help="Identificativo del docume
 
 @app.command()
 def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Numero di documenti e frammenti, per tipo."""
+    """Numero di documenti e frammenti, per tipo, e il modello con cui l'indice è stato costruito."""
     from qdrant_client import models
 
     runtime = _open(get_settings(), load_model=False)
@@ -109,12 +157,13 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     for value, _count in backend.facet("doc_type", None, 10):
         flt = models.Filter(must=[models.FieldCondition(key="doc_type", match=models.MatchValue(value=value))])
         per_type[str(value)] = len(backend.facet("doc_id", flt, 1_000_000))
+    model = backend.model_record().get("model")
     runtime.close()
-    data = {"documents": sum(per_type.values()), "chunks": chunks, "documents_per_type": per_type}
+    data = {"documents": sum(per_type.values()), "chunks": chunks, "documents_per_type": per_type, "model": model}
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        typer.echo(f"Documenti: {data['documents']}  frammenti: {chunks}")
+        typer.echo(f"Documenti: {data['documents']}  frammenti: {chunks}  modello: {model or 'non registrato'}")
         for name, count in sorted(per_type.items()):
             typer.echo(f"  {name}: {count}")
 
@@ -204,13 +253,13 @@ def migrate(
     from kb.storage.migrate import copy_index, verify_copy
 
     settings = get_settings()
-    edge = EdgeBackend(source or settings.index_path, settings.model)
-    target = ServerBackend(to, collection or settings.collection, settings.qdrant_api_key, settings.shard_number,
-                           settings.replication_factor)
+    edge = EdgeBackend(source or settings.index_path, "")  # vectors travel as they are, with their model's name
     try:
         edge.ensure_collection(None)
     except IndexUnavailableError as exc:
         _fail(str(exc), 3)
+    target = ServerBackend(to, collection or settings.collection, settings.qdrant_api_key, settings.shard_number,
+                           settings.replication_factor, model_name=str(edge.model_record().get("model") or ""))
     try:
         total = edge.count()
         if not as_json:

@@ -55,8 +55,9 @@ def render_html(blocks: Sequence[Block], meta: dict[str, Any]) -> bytes:
     menu = "\n".join(f'      <li><a href="{link}"{current if link == href else ""}>{name}</a></li>'
                      for name, link in [("Home", "/"), *SECTIONS.values(), ("Contatti", "/contatti/")])
     body = "\n".join(block_html(b) for b in blocks)
+    lang = escape(str(meta.get("language") or "it"))  # the portal is Italian; the page's language is the document's
     page = f"""<!DOCTYPE html>
-<html lang="it">
+<html lang="{lang}">
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -25,6 +25,7 @@ from reportlab.platypus import Table as RLTable
 MARGIN = 2.2 * cm
 BODY_PT, LEADING_PT = 11.0, 15.0
 HEADING_PT = {1: 18.0, 2: 14.0, 3: 12.0}
+LOCALES = {"it": "it-IT", "en": "en-GB"}  # document language -> PDF /Lang (Italian by default)
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _FACES = ("regular", "bold", "italic", "bolditalic")
 FAMILY = "CorpusSans"
@@ -149,10 +150,12 @@ def _footer(skip_page: int | None) -> Callable[[Any, Any], None]:
 
 def _doc(buffer: io.BytesIO, meta: dict[str, Any], cls: type[SimpleDocTemplate] = SimpleDocTemplate
          ) -> SimpleDocTemplate:
-    author = meta.get("issuer") or (f"Comune di {meta['comune']}" if meta.get("comune") else "")
+    town = "Municipality of" if meta.get("language") == "en" else "Comune di"
+    author = meta.get("issuer") or (f"{town} {meta['comune']}" if meta.get("comune") else "")
     return cls(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN, bottomMargin=MARGIN,
                title=str(meta.get("title", "")), author=str(author), subject=str(meta.get("summary", "")),
-               creator="corpus/build.py", producer="ReportLab", lang="it-IT", invariant=1)
+               creator="corpus/build.py", producer="ReportLab", lang=LOCALES.get(str(meta.get("language")), "it-IT"),
+               invariant=1)
 
 
 def render_pdf(blocks: Sequence[Block], meta: dict[str, Any], scan_page: int | None = None) -> bytes:

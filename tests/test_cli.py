@@ -10,15 +10,16 @@ from pathlib import Path
 
 import pytest
 
+from kb.models.base import DEFAULT_MODEL, MINILM_MODEL
 from kb.storage.backends.edge import EdgeBackend
 from tests.conftest import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "docs"
 
 
-def kb(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def kb(tmp_path: Path, *args: str, **env_vars: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KB_INDEX_PATH": str(tmp_path / "index"), "KB_FILES_PATH": str(tmp_path / "files"),
-           "HF_HUB_OFFLINE": "1", "HAYSTACK_TELEMETRY_ENABLED": "False"}
+           "HF_HUB_OFFLINE": "1", "HAYSTACK_TELEMETRY_ENABLED": "False", **env_vars}
     return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env,
                           cwd=tmp_path, timeout=600)
 
@@ -57,7 +58,7 @@ def test_ingest_search_stats_delete(tmp_path: Path) -> None:
 
 
 def test_held_index_gets_a_clear_message(tmp_path: Path) -> None:
-    holder = EdgeBackend(tmp_path / "index", "m")
+    holder = EdgeBackend(tmp_path / "index", DEFAULT_MODEL)
     holder.ensure_collection(8)
     try:
         result = kb(tmp_path, "stats")
@@ -76,3 +77,24 @@ def test_empty_index_says_what_to_do(tmp_path: Path) -> None:
 def test_bad_search_mode_is_refused(tmp_path: Path) -> None:
     result = kb(tmp_path, "search", "ciao", "--mode", "magico")
     assert result.returncode == 2 and "parametri non validi" in result.stderr
+
+
+@pytest.mark.slow
+def test_an_index_of_another_model_is_refused_then_reembedded(tmp_path: Path) -> None:
+    """An index built with the previous default (MiniLM): refused with both names and the fix; `kb reembed` moves it
+    to the configured model from its stored texts; searching works and nothing was lost."""
+    assert kb(tmp_path, "reembed", "--if-needed").returncode == 0  # no index yet: nothing to do
+    assert kb(tmp_path, "ingest", str(FIXTURES), KB_MODEL=MINILM_MODEL).returncode == 0
+    refused = kb(tmp_path, "stats")
+    assert refused.returncode == 3
+    assert f"'{MINILM_MODEL}'" in refused.stderr and f"'{DEFAULT_MODEL}'" in refused.stderr
+    assert "kb reembed" in refused.stderr
+    done = kb(tmp_path, "reembed", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["source"] == MINILM_MODEL and report["target"] == DEFAULT_MODEL and report["chunks"] > 5
+    stats = json.loads(kb(tmp_path, "stats", "--json").stdout)
+    assert stats["model"] == DEFAULT_MODEL and stats["documents"] == 5
+    found = kb(tmp_path, "search", "comunità energetica in montagna", "--mode", "semantic", "--json")
+    assert json.loads(found.stdout)["hits"][0]["doc_id"] == "cer-montagna"
+    assert "niente da ricalcolare" in kb(tmp_path, "reembed").stdout

@@ -18,6 +18,8 @@ from tests.conftest import REPO
 REFERENCE_DATE = dt.date(2026, 11, 24)  # written in corpus/README.md
 TYPE_FOLDERS = {"buone_pratiche": "buona_pratica", "progetti": "progetto", "normativa": "normativa",
                 "bandi": "bando"}
+ENGLISH_PRACTICES = ("energy-community-school-roofs-kirchfeld-an-der-aist", "pay-as-you-throw-door-to-door-lindebeke",
+                     "school-streets-dunmarnock")
 
 
 def _build_module() -> Any:
@@ -50,7 +52,9 @@ def test_required_metadata(slug: str) -> None:
     meta = METAS[slug]
     assert meta.title and meta.summary and meta.sdg and meta.themes and meta.year and meta.date, slug
     if meta.doc_type.value in ("buona_pratica", "progetto"):
-        assert meta.comune and meta.provincia and meta.regione and meta.popolazione, slug
+        assert meta.comune and meta.popolazione, slug
+        # provincia and regione are Italian: a practice from a town abroad (in English) has neither
+        assert bool(meta.provincia and meta.regione) == (meta.language == "it"), slug
         assert meta.illustrativo is True, "experiences and projects are composites about fictional comuni"
     if meta.doc_type.value == "normativa":
         assert meta.level and meta.reference and meta.act_date and meta.in_force is not None, slug
@@ -60,6 +64,16 @@ def test_required_metadata(slug: str) -> None:
         assert meta.issuer and meta.opening_date and meta.deadline and meta.budget and meta.beneficiaries, slug
         assert meta.date is not None and meta.date <= meta.opening_date < meta.deadline, slug
         assert meta.year == meta.deadline.year, slug
+
+
+def test_three_english_practices_for_cross_lingual_search() -> None:
+    """tests/search/test_cross_lingual.py looks for these with Italian questions; each says it is illustrative."""
+    english = {slug for slug, m in METAS.items() if m.language != "it"}
+    assert english == set(ENGLISH_PRACTICES)
+    for slug in english:
+        assert METAS[slug].language == "en" and METAS[slug].doc_type.value == "buona_pratica", slug
+        body = next(s.body for s in SOURCES if s.slug == slug)
+        assert "Illustrative document" in body and "fictional" in body, slug
 
 
 def test_all_seventeen_sdgs_are_covered() -> None:

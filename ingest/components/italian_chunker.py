@@ -14,7 +14,7 @@ from typing import Any
 from haystack import Document, component
 
 from ingest.sentences import split_sentences
-from kb.models.base import DenseEmbedder
+from kb.models.base import DenseEmbedder, tuned_chunk_tokens
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
@@ -46,8 +46,10 @@ class ItalianChunker:
 
     @property
     def max_tokens(self) -> int:
-        # Leave room for prefixes and the title/section header the embedder also sees.
-        return self.requested_max or max(64, self.embedder.max_tokens - 16)
+        """The length asked for, else the one tuned for the model, else the model's window less room for the
+        prefix and the title/section header the embedder also sees."""
+        tuned = tuned_chunk_tokens(self.embedder.name)
+        return self.requested_max or tuned or max(64, self.embedder.max_tokens - 16)
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, Any]:

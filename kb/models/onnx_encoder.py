@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from kb.models.base import DEFAULT_MODEL, DenseEmbedder
+from kb.models.base import DEFAULT_CACHE, DEFAULT_MODEL, DenseEmbedder, prefixes_for
 from kb.models.onnx_export import (
     build_quantized,
     cache_key,
@@ -67,16 +67,18 @@ def pool(hidden: np.ndarray, mask: np.ndarray, mode: str) -> np.ndarray:
 
 class OnnxEmbedder:
     """DenseEmbedder on onnxruntime: passages on the int8 model (throughput), queries on the fp32 export (one short
-    text: int8 would save ~1.5 ms and cost most of its accuracy loss). With a `fallback`, a model it cannot serve
-    goes to that one instead."""
+    text: int8 would save ~1.5 ms and cost most of its accuracy loss), except for large-vocabulary models, whose
+    queries share the int8 file (see `kb.models.onnx_export`). With a `fallback`, a model it cannot serve goes to
+    that one instead."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, query_prefix: str = "", passage_prefix: str = "",
-                 batch_size: int = 32, cache_dir: Path = Path("data/models"),
+    def __init__(self, model: str = DEFAULT_MODEL, query_prefix: str | None = None,
+                 passage_prefix: str | None = None, batch_size: int = 32, cache_dir: Path = DEFAULT_CACHE,
                  fallback: DenseEmbedder | None = None) -> None:
         if batch_size < 1:
             raise ValueError("batch_size deve essere >= 1")
         self.name = model
-        self.query_prefix, self.passage_prefix, self.batch_size = query_prefix, passage_prefix, batch_size
+        self.query_prefix, self.passage_prefix = prefixes_for(model, query_prefix, passage_prefix)
+        self.batch_size = batch_size
         self.cache_dir, self.fallback = Path(cache_dir), fallback
         self.model_path: Path | None = None  # the int8 file in use; its fp32 sibling serves queries
         self._session: Any = None
@@ -100,20 +102,22 @@ class OnnxEmbedder:
         import onnxruntime as ort
 
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")  # as the torch path: no fork warnings
-        layout = read_layout(model_folder(self.name))
+        layout = read_layout(model_folder(self.name, self.cache_dir))
         tokenizer, counter = load_tokenizer(layout, layout.max_seq_length), load_tokenizer(layout, None)
         slug = re.sub(r"[^A-Za-z0-9._-]+", "-", self.name).strip("-.")[-60:] or "model"
         reduce_range = not cpu_has_vnni()
         stem = self.cache_dir / "onnx" / f"{slug}-{cache_key(layout, ort.__version__, reduce_range)[:20]}"
-        path, fp32_path = stem.with_name(stem.name + ".int8.onnx"), stem.with_name(stem.name + ".fp32.onnx")
-        if not (path.exists() and fp32_path.exists()):
+        path = stem.with_name(stem.name + ".int8.onnx")
+        fp32_path = None if layout.large_vocabulary else stem.with_name(stem.name + ".fp32.onnx")
+        if not (path.exists() and (fp32_path is None or fp32_path.exists())):
             logger.info("building the ONNX encoder for %s into %s (once per model and onnxruntime version)",
                         self.name, path.parent)
             build_quantized(layout, tokenizer, path, fp32_path, reduce_range)
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = physical_cores(), 1
         session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        query_session = ort.InferenceSession(str(fp32_path), options, providers=["CPUExecutionProvider"])
+        query_session = session if fp32_path is None else ort.InferenceSession(
+            str(fp32_path), options, providers=["CPUExecutionProvider"])
         self._inputs = [i.name for i in session.get_inputs()]
         self._layout, self._tokenizer, self._counter = layout, tokenizer, counter
         self._pad_id, self.model_path, self._query_session = pad_id(layout, tokenizer), path, query_session

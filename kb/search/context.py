@@ -79,12 +79,15 @@ def boost_factor(payload: dict[str, object], context: CommuneContext, size_weigh
 
 def rerank(documents: list[DocumentHit], context: CommuneContext, size_weight: float, area_weight: float
            ) -> tuple[list[DocumentHit], dict[str, float]]:
-    """Documents re-scored for the asking comune, best first, and each document's boost factor."""
+    """Documents re-scored for the asking comune, best first, and each document's boost factor. Relevance is the
+    score min-max scaled over the result set (1 = best, 0 = last): fused scores may be z-scores, negative too, and a
+    factor needs a scale that starts at zero."""
     best = max((d.score for d in documents), default=0.0)
+    worst = min((d.score for d in documents), default=0.0)
     boosts: dict[str, float] = {}
     ranked = []
     for doc in documents:
-        relevance = max(doc.score, 0.0) / best if best > 0 else 0.0
+        relevance = (doc.score - worst) / (best - worst) if best > worst else 1.0
         boosts[doc.doc_id] = boost_factor(doc.payload, context, size_weight, area_weight)
         ranked.append(DocumentHit(doc.doc_id, relevance * boosts[doc.doc_id], doc.payload, doc.chunks))
     ranked.sort(key=lambda d: (-d.score, d.doc_id))

@@ -13,13 +13,22 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from qdrant_client import models
 
 from kb.models.base import DenseEmbedder
 from kb.search.calls import deadline_key
 from kb.search.context import rerank
 from kb.search.facets import FACET_PAYLOAD, count_facets
-from kb.search.fusion import GROUPING_FIELDS, DocumentHit, best_scores, fuse, group_by_document
+from kb.search.fusion import (
+    GROUPING_FIELDS,
+    DocumentHit,
+    Normalisation,
+    best_scores,
+    fuse,
+    group_by_document,
+    with_exact_dense,
+)
 from kb.search.highlight import Highlighter
 from kb.search.intent import call_statuses
 from kb.search.probe import Probe, probe_from_document, probe_from_text
@@ -38,11 +47,15 @@ Clock = Callable[[], dt.date]
 
 class SearchEngine:
     def __init__(self, backend: Any, embedder: DenseEmbedder, *, analyzer: ItalianAnalyzer | None = None,
-                 expander: SynonymExpander | None = None, lexical_weight: float = 0.8, candidates: int = 100,
+                 expander: SynonymExpander | None = None, lexical_weight: float = 0.4, candidates: int = 100,
+                 normalisation: Normalisation = Normalisation.zscore, chunk_bonus: float = 0.0,
+                 exact_dense: bool = False,
                  context_size_weight: float = 0.3, context_area_weight: float = 0.2, max_facet_values: int = 50,
                  clock: Clock = dt.date.today) -> None:
         if not 0.0 <= lexical_weight <= 1.0:
             raise ValueError("lexical_weight deve essere tra 0 e 1")
+        if not 0.0 <= chunk_bonus <= 1.0:
+            raise ValueError("chunk_bonus deve essere tra 0 e 1")
         if candidates < 1:
             raise ValueError("candidates deve essere >= 1")
         if context_size_weight < 0 or context_area_weight < 0:
@@ -54,6 +67,8 @@ class SearchEngine:
         self.expander = expander or SynonymExpander()
         self.highlighter = Highlighter(self.encoder.analyzer, self.expander)
         self.lexical_weight, self.candidates = lexical_weight, candidates
+        self.normalisation, self.chunk_bonus = Normalisation(normalisation), chunk_bonus
+        self.exact_dense = exact_dense
         self.context_weights = (context_size_weight, context_area_weight)
         self.max_facet_values, self.clock = max_facet_values, clock
 
@@ -67,10 +82,11 @@ class SearchEngine:
         lexical, semantic = self.retrieve_passages(request.query, request.mode, flt)
         clock.lap("retrieve")
         if request.mode is Mode.hybrid:
-            hits = fuse(lexical, semantic, self.lexical_weight)
-        else:
-            hits = lexical if request.mode is Mode.lexical else semantic
-        documents = group_by_document(hits, request.passages_per_doc)
+            hits = fuse(lexical, semantic, self.lexical_weight, self.normalisation)
+            documents = group_by_document(hits, request.passages_per_doc, self.chunk_bonus)
+        else:  # one list's raw scores: a document is its best passage
+            documents = group_by_document(lexical if request.mode is Mode.lexical else semantic,
+                                          request.passages_per_doc)
         context = request.context if request.context is not None and not request.context.empty else None
         boosts: dict[str, float] = {}
         if context is not None and documents:
@@ -99,7 +115,17 @@ class SearchEngine:
         if mode is not Mode.lexical:
             dense = query.dense if isinstance(query, Probe) else self.embedder.embed_query(query)
             semantic = self.backend.query(DENSE_VECTOR, dense, flt, self.candidates, CANDIDATE_FIELDS)
+            if mode is Mode.hybrid and self.exact_dense:
+                semantic = with_exact_dense(semantic, lexical, self._cosines(dense, lexical, semantic))
         return lexical, semantic
+
+    def _cosines(self, dense: list[float], lexical: list[Hit], semantic: list[Hit]) -> dict[str, float]:
+        """Cosine of the query to the stored vectors of the lexical candidates the semantic list lacks."""
+        known = {h.id for h in semantic}
+        missing = [h.id for h in lexical if h.id not in known]
+        stored = self.backend.retrieve(missing, with_dense=True, with_payload=False) if missing else []
+        query = np.asarray(dense, dtype=np.float32)
+        return {h.id: float(np.dot(query, np.asarray(h.dense, dtype=np.float32))) for h in stored if h.dense}
 
     def search_filter(self, request: SearchRequest, today: dt.date) -> models.Filter | None:
         """The engine filter a request runs with (statuses read in the question and the exclusion included)."""

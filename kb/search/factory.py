@@ -8,6 +8,7 @@ from typing import Any
 from kb.models.base import DenseEmbedder
 from kb.models.factory import embedder_from_settings
 from kb.search.engine import Clock, SearchEngine
+from kb.search.fusion import Normalisation
 from kb.settings import Settings
 from kb.storage.factory import open_backend
 from kb.text.synonyms import SynonymExpander
@@ -18,6 +19,8 @@ def engine_from_settings(settings: Settings, backend: Any, embedder: DenseEmbedd
     extra: dict[str, Any] = {"clock": clock} if clock is not None else {}
     return SearchEngine(backend, embedder, expander=SynonymExpander(settings.synonyms_path),
                         lexical_weight=settings.lexical_weight, candidates=settings.candidates,
+                        normalisation=Normalisation(settings.fusion), chunk_bonus=settings.chunk_bonus,
+                        exact_dense=settings.exact_dense,
                         context_size_weight=settings.context_size_weight,
                         context_area_weight=settings.context_area_weight, **extra)
 

@@ -18,8 +18,8 @@ from ingest.errors import IngestError
 from ingest.formats import MIME_BY_EXTENSION, mime_type
 from ingest.prepare import slugify
 from ingest.service import stored_originals
-from kb.search import SearchRequest
 from kb.search.facets import status_of
+from kb.search.similar import more_like_this_request
 from kb.storage.schema import DocumentMetadata
 from search_api.deps import SEARCH_LIMIT, UPLOAD_LIMIT, BaseUrlDep, ServicesDep, TodayDep, WriteKey
 from search_api.documents import act_links, document_url, file_url, public_metadata, render_result
@@ -96,8 +96,7 @@ def similar(doc_id: DocId, services: ServicesDep, today: TodayDep, base_url: Bas
     probe = services.engine.probe_document(doc_id)
     if probe is None:
         raise not_found("documento")
-    page = services.engine.search(SearchRequest(probe, exclude_doc_id=doc_id, limit=limit, passages_per_doc=2,
-                                                today=today))
+    page = services.engine.search(more_like_this_request(probe, doc_id, limit=limit, today=today))
     return SimilarResponse.model_validate({"doc_id": doc_id, "keywords": probe.keywords, "total": page.total,
                                            "results": [render_result(d, today, base_url) for d in page.documents]})
 

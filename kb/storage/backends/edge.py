@@ -8,6 +8,7 @@ created in a staging folder and moved into place when complete, so a crash durin
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from collections.abc import Iterator
@@ -18,8 +19,9 @@ from typing import Any
 import qdrant_edge as qe
 from qdrant_client import models
 
-from kb.storage.backends.base import ChunkPoint, Hit, IndexUnavailableError, SparseVec, record_hit
+from kb.storage.backends.base import ChunkPoint, Hit, IndexMissingError, IndexUnavailableError, SparseVec, record_hit
 from kb.storage.backends.edge_filters import to_edge_filter
+from kb.storage.model_record import check_model
 from kb.storage.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
 
 SCHEMA_FILE = "kb_schema.json"
@@ -58,6 +60,7 @@ class EdgeBackend:
             try:
                 if schema_file.exists():
                     stored = json.loads(schema_file.read_text())
+                    check_model(stored, self.model_name, str(self.path))
                     if dense_dim is not None and stored.get("dense_dim") != dense_dim:
                         raise IndexUnavailableError(
                             f"L'indice {self.path} è stato creato con il modello {stored.get('model')!r} "
@@ -67,7 +70,7 @@ class EdgeBackend:
                     self._shard = qe.EdgeShard.load(str(self.path))
                     return
                 if dense_dim is None:
-                    raise IndexUnavailableError(f"Nessun indice in {self.path}: eseguire prima `kb ingest`.")
+                    raise IndexMissingError(f"Nessun indice in {self.path}: eseguire prima `kb ingest`.")
                 self._shard = self._create(dense_dim)
             except IndexUnavailableError:
                 raise
@@ -102,6 +105,26 @@ class EdgeBackend:
             vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=dense_dim, distance=qe.Distance.Cosine)},
             sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
+
+    def model_record(self) -> dict[str, Any]:
+        """What kb_schema.json says of the model (see kb.storage.model_record)."""
+        schema_file = self.path / SCHEMA_FILE
+        return dict(json.loads(schema_file.read_text())) if schema_file.exists() else {}
+
+    def save_model_record(self, record: dict[str, Any]) -> None:
+        """Replace the record atomically (a crash leaves the old one or the new one, never half a file)."""
+        schema_file = self.path / SCHEMA_FILE
+        temp = schema_file.with_name(f".{SCHEMA_FILE}.tmp")
+        temp.write_text(json.dumps(record))
+        os.replace(temp, schema_file)
+
+    def set_dense(self, vectors: dict[str, list[float]]) -> None:
+        """Replace the dense vector of existing points; payload and sparse vector stay as they are."""
+        if vectors:
+            operation = qe.UpdateOperation.update_vectors([qe.PointVectors(i, {DENSE_VECTOR: list(v)})
+                                                           for i, v in vectors.items()])
+            with self._lock:
+                self.shard.update(operation)
 
     @property
     def shard(self) -> Any:
@@ -164,11 +187,11 @@ class EdgeBackend:
             points = self.shard.query(request)
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in points]
 
-    def retrieve(self, ids: list[str], with_dense: bool = False) -> list[Hit]:
+    def retrieve(self, ids: list[str], with_dense: bool = False, with_payload: bool = True) -> list[Hit]:
         if not ids:
             return []
         with self._lock:
-            records = self.shard.retrieve(list(ids), with_payload=True,
+            records = self.shard.retrieve(list(ids), with_payload=with_payload,
                                           with_vector=[DENSE_VECTOR] if with_dense else False)
         return [record_hit(r, with_dense) for r in records]
 

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 
 from qdrant_client import QdrantClient, models
 
-from kb.storage.backends.base import ChunkPoint, Hit, IndexUnavailableError, SparseVec, record_hit
+from kb.storage.backends.base import ChunkPoint, Hit, IndexMissingError, IndexUnavailableError, SparseVec, record_hit
+from kb.storage.model_record import DIMENSION_KEY, MODEL_KEY, REEMBED_KEY, check_model
 from kb.storage.retry import READ_RETRY, WRITE_RETRY, RetryPolicy, is_transient
 from kb.storage.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
 
@@ -32,11 +33,14 @@ _SERVER_INDEX_TYPES = {
 }
 
 
+_META_PREFIX = "kb_"  # the collection metadata this product owns
+
+
 class ServerBackend:
     def __init__(self, url: str, collection: str, api_key: str | None = None, shard_number: int = 1,
-                 replication_factor: int = 1, timeout: int = 30, *, client: Any = None,
+                 replication_factor: int = 1, timeout: int = 30, *, client: Any = None, model_name: str = "",
                  read_retry: RetryPolicy = READ_RETRY, write_retry: RetryPolicy = WRITE_RETRY) -> None:
-        self.url, self.collection = url, collection
+        self.url, self.collection, self.model_name = url, collection, model_name
         self.shard_number, self.replication_factor = shard_number, replication_factor
         self._api_key, self._timeout = api_key, timeout
         self._client: Any = client  # a QdrantClient, or a test double with the same methods
@@ -72,10 +76,11 @@ class ServerBackend:
     def ensure_collection(self, dense_dim: int | None) -> None:
         try:
             if self._write("collection_exists", lambda: self.client.collection_exists(self.collection)):
+                check_model(self.model_record(), self.model_name, f"{self.url} ({self.collection})")
                 self._check_dimension(dense_dim)
                 return
             if dense_dim is None:
-                raise IndexUnavailableError(f"La collezione {self.collection} non esiste: eseguire prima `kb ingest`.")
+                raise IndexMissingError(f"La collezione {self.collection} non esiste: eseguire prima `kb ingest`.")
             self._create(dense_dim)
         except IndexUnavailableError:
             raise
@@ -91,6 +96,7 @@ class ServerBackend:
                 sparse_vectors_config={SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                 shard_number=self.shard_number,
                 replication_factor=self.replication_factor,
+                metadata={_META_PREFIX + MODEL_KEY: self.model_name, _META_PREFIX + DIMENSION_KEY: dense_dim},
             ))
         except IndexUnavailableError:
             raise
@@ -105,6 +111,23 @@ class ServerBackend:
         for name, kind in PAYLOAD_INDEXES:  # creating an existing index is a no-op, so this is safe to repeat
             create = partial(self.client.create_payload_index, self.collection, name, _SERVER_INDEX_TYPES[kind])
             self._write("create_payload_index", create)
+
+    def model_record(self) -> dict[str, Any]:
+        """The collection's metadata under `kb_` keys (see kb.storage.model_record); {} for older collections."""
+        info = self._read("get_collection", lambda: self.client.get_collection(self.collection))
+        metadata = info.config.metadata or {}
+        return {k.removeprefix(_META_PREFIX): v for k, v in metadata.items() if k.startswith(_META_PREFIX)}
+
+    def save_model_record(self, record: dict[str, Any]) -> None:
+        keys = {MODEL_KEY, DIMENSION_KEY, REEMBED_KEY} | set(record)
+        metadata = {_META_PREFIX + k: record.get(k) for k in keys}  # None removes a key (a finished reembed)
+        self._write("update_collection", lambda: self.client.update_collection(self.collection, metadata=metadata))
+
+    def set_dense(self, vectors: dict[str, list[float]]) -> None:
+        """Replace the dense vector of existing points; payload and sparse vector stay as they are."""
+        if vectors:
+            points = [models.PointVectors(id=i, vector={DENSE_VECTOR: list(v)}) for i, v in vectors.items()]
+            self._write("update_vectors", lambda: self.client.update_vectors(self.collection, points=points))
 
     def collection_shards(self) -> int:
         """Shards of the existing collection (the configured number applies only when creating it)."""
@@ -167,11 +190,12 @@ class ServerBackend:
             search_params=params))
         return [Hit(str(p.id), float(p.score), dict(p.payload or {})) for p in response.points]
 
-    def retrieve(self, ids: list[str], with_dense: bool = False) -> list[Hit]:
+    def retrieve(self, ids: list[str], with_dense: bool = False, with_payload: bool = True) -> list[Hit]:
         if not ids:
             return []
         records = self._read("retrieve", lambda: self.client.retrieve(
-            self.collection, list(ids), with_payload=True, with_vectors=[DENSE_VECTOR] if with_dense else False))
+            self.collection, list(ids), with_payload=with_payload,
+            with_vectors=[DENSE_VECTOR] if with_dense else False))
         return [record_hit(r, with_dense) for r in records]
 
     def scroll(self, flt: models.Filter | None, limit: int, offset: str | None = None,
