@@ -216,7 +216,8 @@ def evaluate_similar(engine: SearchEngine, similar_set: SimilarSet, doc_types: M
 def sources_dataset(sources: Path = SOURCES) -> BeirDataset:
     """The sample corpus as `kb eval` indexes a BEIR corpus: one record per source of the four type folders, id =
     the file's slug (the id the product gives the shipped file), metadata = its front matter."""
-    corpus = {r["_id"]: CorpusDoc(r["_id"], r["title"], r["text"], r["metadata"]) for r in build_corpus(sources, italian_only=False)}
+    records = build_corpus(sources, italian_only=False)
+    corpus = {r["_id"]: CorpusDoc(r["_id"], r["title"], r["text"], r["metadata"]) for r in records}
     return BeirDataset("similar", Path(sources), "test", corpus, {}, {})
 
 
