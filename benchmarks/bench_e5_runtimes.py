@@ -76,7 +76,16 @@ def worker(name: str, work: Path, cache: Path, speed_chunks: int) -> None:
         "tokens_per_chunk_mean": round(float(np.mean(tokens)), 1),
         "query_p50_ms": round(statistics.median(times) * 1000, 2),
         "query_p95_ms": round(float(np.percentile(times, 95)) * 1000, 2),
-        "load_s": round(load_s, 2), "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))
+        "load_s": round(load_s, 2), "rss_peak_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM). Not ru_maxrss: Linux keeps that across exec, so a worker started by a
+    parent that holds a model would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def install_sizes(cache: Path) -> dict[str, float]:
