@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 from typing import Any
 
 from kb.storage.schema import Level
@@ -57,23 +59,45 @@ def _pages(citation: dict[str, Any]) -> str:
     return f"p. {start}" if not end or end == start else f"pp. {start}-{end}"
 
 
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]#|~])")
+_MARKDOWN_BLOCK_START = re.compile(r"^([-+>=]|\d+(?=[.)]))")
+# OWASP CSV injection: a cell starting with one of these is a formula (or becomes one) in spreadsheets
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def md_text(value: object) -> str:
+    """A field as inert Markdown text: one line (no injected sections), HTML escaped, Markdown punctuation
+    backslash-escaped, and no list, quote or heading where the line starts."""
+    text = html.escape(" ".join(str(value).split()), quote=False)
+    text = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    return _MARKDOWN_BLOCK_START.sub(lambda m: m.group(1) + "\\" if m.group(1)[0].isdigit() else "\\" + m.group(1),
+                                     text)
+
+
+def csv_cell(value: object) -> str:
+    """A field as an inert spreadsheet cell: one that would start a formula gets a leading apostrophe."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def to_markdown(topic: str, today: dt.date, levels: list[dict[str, Any]]) -> str:
+    """The overview as Markdown; every field taken from documents or from the request is escaped (`md_text`)."""
     total = sum(len(g["acts"]) for g in levels)
-    lines = [f"# Quadro normativo: {topic}", "", f"_Generato il {today:%d/%m/%Y}: {total} atti._", ""]
+    lines = [f"# Quadro normativo: {md_text(topic)}", "", f"_Generato il {today:%d/%m/%Y}: {total} atti._", ""]
     if not levels:
         lines.append("Nessun atto pertinente trovato.")
     for group in levels:
         lines += [f"## {group['label']}", ""]
         for act in group["acts"]:
-            heading = " - ".join(x for x in (act.get("reference"), act.get("title")) if x)
+            heading = " - ".join(md_text(x) for x in (act.get("reference"), act.get("title")) if x)
             lines += [f"### {heading}", ""]
             facts = [f"Data: {act['act_date']:%d/%m/%Y}" if act.get("act_date") else None,
                      f"Stato: {_state(act.get('in_force'))}", act.get("issuer"), act.get("regione")]
-            lines += ["- " + " · ".join(str(f) for f in facts if f), f"- Documento: <{act['file_url']}>", ""]
+            lines += ["- " + " · ".join(md_text(f) for f in facts if f), f"- Documento: <{act['file_url']}>", ""]
             for passage in act["passages"]:
                 cite = passage["citation"]
-                where = ", ".join(x for x in (cite.get("section"), _pages(cite)) if x)
-                lines.append("> " + passage["text"].replace("\n", " "))
+                where = ", ".join(md_text(x) for x in (cite.get("section"), _pages(cite)) if x)
+                lines.append("> " + md_text(passage["text"]))
                 lines += [f"> ({where}, <{cite['url']}>)" if where else f"> (<{cite['url']}>)", ""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -83,7 +107,8 @@ CSV_COLUMNS = ("livello", "riferimento", "titolo", "data", "stato", "ente", "reg
 
 
 def to_csv(levels: list[dict[str, Any]]) -> str:
-    """One row per cited passage; `;` separator and a BOM, so Excel in Italian opens it as it is."""
+    """One row per cited passage; `;` separator and a BOM, so Excel in Italian opens it as it is; cells that a
+    spreadsheet would run as formulas are neutralised (`csv_cell`)."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -91,9 +116,9 @@ def to_csv(levels: list[dict[str, Any]]) -> str:
         for act in group["acts"]:
             for passage in act["passages"] or [None]:
                 cite = passage["citation"] if passage else {}
-                writer.writerow([group["label"], act.get("reference") or "", act.get("title") or "",
-                                 act["act_date"].isoformat() if act.get("act_date") else "",
-                                 _state(act.get("in_force")), act.get("issuer") or "", act.get("regione") or "",
-                                 passage["text"] if passage else "", cite.get("section") or "", _pages(cite),
-                                 cite.get("url") or act["file_url"]])
+                writer.writerow([csv_cell(x) for x in (
+                    group["label"], act.get("reference") or "", act.get("title") or "",
+                    act["act_date"].isoformat() if act.get("act_date") else "", _state(act.get("in_force")),
+                    act.get("issuer") or "", act.get("regione") or "", passage["text"] if passage else "",
+                    cite.get("section") or "", _pages(cite), cite.get("url") or act["file_url"])])
     return "\ufeff" + out.getvalue()
