@@ -96,6 +96,15 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:100] or "documento"
 
 
+def spool_name(filename: str | None) -> str:
+    """A submitted file's name made safe to write in a temporary folder: the slug of its last component and its
+    extension if that is plain (`.pdf`, `.docx`). `..`, `.`, `x/..`, separators and names too long for the file
+    system (190 accented characters are 380 bytes) all become a plain name, never a path."""
+    name = Path(filename or "").name[-200:]
+    suffix = Path(name).suffix.lower()
+    return slugify(Path(name).stem) + (suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else "")
+
+
 def display_name(name: str) -> str:
     """A file name fit to show people: NFC, without control and invisible format characters (bidi overrides that
     make `fattura\u202efdp.txt` look like `fatturatxt.pdf`, zero-width spaces), whitespace folded."""

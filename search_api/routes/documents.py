@@ -16,7 +16,7 @@ from qdrant_client import models
 from ingest.doc_ids import DocIdTaken, document_id
 from ingest.errors import IngestError
 from ingest.formats import MIME_BY_EXTENSION, mime_type
-from ingest.prepare import slugify
+from ingest.prepare import spool_name
 from ingest.service import stored_originals
 from kb.search.facets import status_of
 from kb.search.similar import more_like_this_request
@@ -171,9 +171,8 @@ async def submit(services: ServicesDep, base_url: BaseUrlDep, _key: WriteKey,
     if len(data) > limit:
         raise ApiError(413, "file_troppo_grande", f"il file supera {services.settings.max_upload_mb} MB")
     name = Path(file.filename or "documento").name
-    original_name = name[-200:]
-    suffix = Path(original_name).suffix.lower()
-    filename = f"{slugify(Path(original_name).stem)}{suffix}"
+    filename = spool_name(name)
+    suffix = Path(filename).suffix
     try:
         mime_type(Path(filename), data)
     except IngestError as exc:

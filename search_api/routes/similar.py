@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import IngestError
 from ingest.extract import TextExtractor
+from ingest.prepare import spool_name
 from kb.search import SearchFilters, SearchRequest
 from kb.search.similar import PASSAGES_PER_DOC, experiences_request
 from kb.storage.filters import BandoStatus
@@ -67,9 +68,8 @@ async def similar_to_project(
 
 
 def _extract(extractor: TextExtractor, filename: str, data: bytes) -> str:
-    name = Path(filename).name[-200:]
     with tempfile.TemporaryDirectory(prefix="kb-similar-") as tmp:
-        path = Path(tmp) / name
+        path = Path(tmp) / spool_name(filename)  # the same sanitising as uploads: never a path
         path.write_bytes(data)
         try:
             return extractor.extract(path, data)

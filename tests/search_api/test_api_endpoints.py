@@ -6,6 +6,7 @@ import csv
 import io
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -137,3 +138,13 @@ def test_similar_project_file_and_bad_inputs(api: TestClient) -> None:
     assert empty.status_code == 422 and "testo del progetto" in empty.json()["error"]["message"]
     exe = api.post("/similar", files={"file": ("virus.exe", b"MZ\x90\x00", "application/octet-stream")})
     assert exe.status_code == 415 and exe.json()["error"]["code"] == "tipo_non_supportato"
+
+
+@pytest.mark.parametrize("name", ["..", ".", "x/..", "../../etc/passwd", "è" * 190 + ".md", "a\\b.md", "progetto.m d"])
+def test_similar_takes_any_file_name_as_a_name(api: TestClient, name: str) -> None:
+    """Issue 19, item 8: odd names answered 500; the name is sanitised as uploads do, never used as a path."""
+    project = "Comunità energetica con impianti fotovoltaici sulle scuole e aiuto alle famiglie."
+    response = api.post("/similar", files={"file": (name, project.encode(), "text/plain")})
+    assert response.status_code in (200, 415), response.text
+    if response.status_code == 415:  # no usable extension: said so in Italian
+        assert response.json()["error"]["code"] == "tipo_non_supportato"
