@@ -53,9 +53,7 @@ def reembed(backend: Any, embedder: DenseEmbedder, *, batch_size: int = 256, pro
     done_before = done
     if progress:
         progress(done, total)
-    first = True
-    while first or offset is not None:
-        first = False
+    while True:
         hits, offset = backend.scroll(None, limit=batch_size, offset=offset)
         texts = [index_text(str(h.payload.get("title") or ""), h.payload.get("section"),
                             str(h.payload.get("text") or "")) for h in hits]
@@ -67,6 +65,8 @@ def reembed(backend: Any, embedder: DenseEmbedder, *, batch_size: int = 256, pro
         backend.save_model_record(record | {REEMBED_KEY: state})
         if progress:
             progress(done, total)
+        if offset is None:
+            break
     finished = {k: v for k, v in record.items() if k != REEMBED_KEY}
     backend.save_model_record(finished | {MODEL_KEY: target, DIMENSION_KEY: embedder.dimension})
     backend.optimize()

@@ -1,7 +1,7 @@
 """Pure steps of ranking: fuse two scored lists of passages, group passages into documents.
 
 Hybrid fusion is weighted:  w * lexical + (1 - w) * semantic  over each list's normalised scores. Normalisation is
-a setting: min-max over the list's candidates (the default), z-score (mean 0, deviation 1), or reciprocal rank
+a setting (`KB_FUSION`, zscore): min-max over the list's candidates, z-score (mean 0, deviation 1), or reciprocal rank
 (1 / (60 + rank), i.e. weighted RRF). A candidate missing from one list gets that list's lowest value (0 for
 min-max and RRF). `w`, the normalisation and the chunk bonus are tuned on development data only (README,
 "Qualità"). The fused list is never cut: the result set is every document owning one of the best `candidates`

@@ -43,7 +43,7 @@ def call_statuses(query: str) -> list[BandoStatus]:
     calls = [i for i, w in enumerate(words) if w in CALL_WORDS]
     if not calls:
         return []
-    found: list[BandoStatus] = []
+    found: set[BandoStatus] = set()
     for status, phrases in STATUS_PHRASES.items():
         for phrase in phrases:
             size = len(phrase.split())
@@ -52,9 +52,7 @@ def call_statuses(query: str) -> list[BandoStatus]:
                     continue
                 if not any(0 < start - c <= WINDOW for c in calls):
                     continue
-                for meant in _meaning(status, words[max(0, start - 3):start]):
-                    if meant not in found:
-                        found.append(meant)
+                found.update(_meaning(status, words[max(0, start - 3):start]))
     return [s for s in STATUS_PHRASES if s in found]
 
 

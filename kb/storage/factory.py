@@ -10,7 +10,7 @@ from kb.storage.backends.server import ServerBackend
 def open_backend(settings: Settings, dense_dim: int | None, *, any_model: bool = False
                  ) -> EdgeBackend | ServerBackend:
     """Open (or, given a dimension, create) the configured index, refusing one built with another model unless
-    `any_model` (maintenance that reads the record itself: `kb reembed`, `kb stats`)."""
+    `any_model` (maintenance that reads the record itself: `kb reembed`)."""
     model = "" if any_model else settings.model
     backend: EdgeBackend | ServerBackend
     if settings.backend is Backend.server:

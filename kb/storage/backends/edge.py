@@ -59,7 +59,7 @@ class EdgeBackend:
             schema_file = self.path / SCHEMA_FILE
             try:
                 if schema_file.exists():
-                    stored = json.loads(schema_file.read_text())
+                    stored = self.model_record()
                     check_model(stored, self.model_name, str(self.path))
                     if dense_dim is not None and stored.get("dense_dim") != dense_dim:
                         raise IndexUnavailableError(
