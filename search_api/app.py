@@ -16,6 +16,8 @@ from kb.settings import Settings, get_settings
 from search_api.body_limit import BodyLimitMiddleware
 from search_api.deps import require_read_key
 from search_api.errors import install_error_handlers
+from search_api.http_methods import HeadAsGetMiddleware
+from search_api.key_gate import KeyGateMiddleware
 from search_api.observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
 from search_api.routes import bandi, documents, normativa, ops, search, similar, ui
 from search_api.schemas.common import ErrorResponse
@@ -74,6 +76,8 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None, backen
             app.include_router(module.router)
     app.include_router(ops.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(HeadAsGetMiddleware)  # innermost: logs and metrics still say HEAD
+    app.add_middleware(KeyGateMiddleware)  # inside CORS: a portal can read the refusal
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
                            allow_methods=["GET", "POST", "DELETE"],

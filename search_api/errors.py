@@ -11,9 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from qdrant_client.http.exceptions import ResponseHandlingException
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from kb.storage.backends.base import IndexUnavailableError
+from search_api.http_methods import allowed_methods
 from search_api.security import API_RESPONSE_HEADERS
 
 logger = logging.getLogger("kb.api")
@@ -94,16 +94,6 @@ def error_body(request: Request, status: int, code: str, message: str,
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _allowed_methods(request: Request) -> str:
-    """Every method some route serves on this path (a path such as /documents/{id} has one route per method)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
-    return ", ".join(sorted(methods))
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
@@ -120,7 +110,7 @@ def install_error_handlers(app: FastAPI) -> None:
         code, message = _HTTP_CODES.get(exc.status_code, ("errore_http", "richiesta non eseguibile"))
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:  # Starlette names the methods of the first route on the path only
-            headers["Allow"] = _allowed_methods(request)
+            headers["Allow"] = allowed_methods(request.app, request.scope)
         return error_body(request, exc.status_code, code, message, headers=headers or None)
 
     async def _unavailable(request: Request, exc: Exception) -> JSONResponse:

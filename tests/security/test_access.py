@@ -167,3 +167,65 @@ def test_kb_serve_refuses_to_start_with_a_placeholder_key(tmp_path: Path) -> Non
     assert done.returncode != 0
     assert "KB_API_KEY manca o è un segnaposto" in done.stdout + done.stderr
     assert not (tmp_path / "index").exists(), "nothing was opened"
+
+
+def _post_counting_body_reads(client: TestClient, path: str, key: str | None,
+                              chunks: int = 64) -> tuple[int, int, dict[str, str]]:
+    """POST a multipart upload straight to the ASGI app, in `chunks` body messages; returns the status, how many
+    body messages the app pulled, and the answer's headers (TestClient reads a body whole before the app runs)."""
+    boundary = "kbtest"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"grande.txt\"\r\n"
+            "Content-Type: text/plain\r\n\r\n").encode()
+    parts = [head] + [b"x" * 65536] * chunks + [f"\r\n--{boundary}--\r\n".encode()]
+    headers = [(b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
+               (b"content-length", str(sum(map(len, parts))).encode()), (b"host", b"testserver")]
+    if key is not None:
+        headers.append((b"x-api-key", key.encode()))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "", "headers": headers,
+             "client": ("203.0.113.9", 5000), "server": ("testserver", 80)}
+    pulled = 0
+    answer: dict[str, Any] = {}
+
+    async def receive() -> dict[str, Any]:
+        nonlocal pulled
+        pulled += 1
+        if pulled > len(parts):
+            return {"type": "http.disconnect"}
+        return {"type": "http.request", "body": parts[pulled - 1], "more_body": pulled < len(parts)}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            answer.update(status=message["status"],
+                          headers={k.decode(): v.decode() for k, v in message["headers"]})
+
+    async def call() -> None:
+        await client.app(scope, receive, send)  # type: ignore[arg-type]
+
+    assert client.portal is not None
+    client.portal.call(call)
+    return answer["status"], pulled, answer["headers"]
+
+
+@pytest.mark.parametrize(("key", "status"), [(None, 401), ("chiave-sbagliata-123456", 403)])
+def test_an_upload_without_the_write_key_is_refused_before_its_body_is_read(make_client: MakeClient,
+                                                                             key: str | None, status: int) -> None:
+    client = make_client()
+    answered, pulled, headers = _post_counting_body_reads(client, "/documents", key)
+    assert answered == status
+    assert pulled == 0  # not one byte of the 4 MB upload was received
+    assert headers["connection"] == "close"
+
+
+def test_with_a_read_key_a_file_comparison_is_refused_before_its_body_is_read(make_client: MakeClient) -> None:
+    client = make_client(read_api_key=READ_KEY)
+    answered, pulled, _ = _post_counting_body_reads(client, "/similar", None)
+    assert (answered, pulled) == (401, 0)
+    answered, pulled, _ = _post_counting_body_reads(client, "/similar", READ_KEY, chunks=2)
+    assert answered != 401 and pulled > 0  # the right key passes the gate and the body is read
+
+
+def test_an_upload_with_the_write_key_is_read_and_accepted(make_client: MakeClient) -> None:
+    answered, pulled, _ = _post_counting_body_reads(make_client(), "/documents", API_KEY, chunks=2)
+    assert pulled > 0
+    assert answered == 202  # read whole and queued: the gate let the right key through
