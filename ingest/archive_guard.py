@@ -7,7 +7,10 @@ sizes are binding: `zipfile` never inflates a member past its declared size (it 
 a member that lies about its size is read as corrupt, not as a bomb.
 
 Only after those checks pass are two tiny members read: the ODF `mimetype` and the OOXML `[Content_Types].xml`
-(what the archive really is), and the ODF manifest (whether the document is password-protected).
+(what the archive really is), and the ODF manifest (whether the document is password-protected). Then every member
+is read to its end, in blocks, so that zipfile checks its CRC, and every XML member is parsed strictly on the way:
+odfpy swallows a parse error and keeps what it read before it, so a truncated `content.xml` would be indexed in part
+as if it were whole (python-docx does refuse one; the check here gives both formats the same reason).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from xml.parsers import expat
 
 from ingest.errors import IngestError
 
@@ -31,6 +35,8 @@ _LOCAL_HEADER_BYTES = 30
 _DRIVE = re.compile(r"^[A-Za-z]:")
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _DOCX_MAIN = b"wordprocessingml.document.main+xml"
+_XML_SUFFIXES = (".xml", ".rels")  # XML parts by name (OOXML relationships end in .rels)
+_READ_BLOCK = MIB
 
 
 def check_archive(data: bytes, kind: str, source: str) -> None:
@@ -48,6 +54,7 @@ def check_archive(data: bytes, kind: str, source: str) -> None:
         raise IngestError("corrupt_file", f"archivio {kind.upper()} danneggiato o troncato ({exc})", source) from exc
     _check_members(infos, len(data), source)
     _check_kind(archive, kind, source)
+    _check_integrity(archive, infos, kind, source)
 
 
 def _check_members(infos: list[zipfile.ZipInfo], size: int, source: str) -> None:
@@ -124,6 +131,38 @@ def _check_kind(archive: zipfile.ZipFile, kind: str, source: str) -> None:
     if manifest in names and b"encryption-data" in _small(archive, manifest, source):
         raise IngestError("document_encrypted", "il documento è protetto da password: salvarlo senza password e "
                           "caricarlo di nuovo", source)
+
+
+def _check_integrity(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], kind: str, source: str) -> None:
+    """A member cut or altered fails its CRC; an XML member cut and stored again with a matching CRC is not
+    well-formed. Memory stays at one block per member: declared sizes, already bounded, bound what is inflated."""
+    for info in infos:
+        if info.is_dir():
+            continue
+        name = info.filename[:80]
+        parser = _strict_parser() if info.filename.lower().endswith(_XML_SUFFIXES) else None
+        try:
+            with archive.open(info) as member:
+                while block := member.read(_READ_BLOCK):
+                    if parser is not None:
+                        parser.Parse(block, False)
+            if parser is not None:
+                parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            raise IngestError("corrupt_file", f"documento {kind.upper()} danneggiato o troncato: la parte interna "
+                              f"{name!r} non è XML valido ({expat.ErrorString(exc.code)}, riga {exc.lineno})",
+                              source) from exc
+        except Exception as exc:  # BadZipFile (CRC), EOFError and zlib.error (a cut or altered stream)
+            raise IngestError("corrupt_file", f"documento {kind.upper()} danneggiato o troncato: la parte interna "
+                              f"{name!r} è illeggibile ({exc})", source) from exc
+
+
+def _strict_parser() -> expat.XMLParserType:
+    """Well-formedness only: no handlers, so no external entity or DTD is ever loaded, and expat (>= 2.4) stops
+    entity expansion bombs by itself. Namespaces are not checked: odfpy repairs undeclared ODF prefixes."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return parser
 
 
 def _small(archive: zipfile.ZipFile, name: str, source: str) -> bytes:
