@@ -89,10 +89,11 @@ def reembed(
     if_needed: Annotated[bool, typer.Option("--if-needed", help="Nessun errore se l'indice non esiste")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Riepilogo in JSON")] = False,
 ) -> None:
-    """Ricalcola i vettori semantici dell'indice con il modello configurato (KB_MODEL), dai testi già indicizzati.
+    """Ricalcola i vettori dell'indice con il modello configurato (KB_MODEL) e l'analizzatore del testo di questa
+    versione, dai testi già indicizzati.
 
-    Serve dopo un cambio di modello: non rilegge i file né ripete l'OCR. Se interrotto, riprende da dove si era
-    fermato."""
+    Serve dopo un cambio di modello o di analizzatore: non rilegge i file né ripete l'OCR. Se interrotto, riprende
+    da dove si era fermato."""
     from tqdm import tqdm
 
     from ingest.reembed import reembed as reembed_index
@@ -128,7 +129,9 @@ def reembed(
         typer.echo(f"L'indice usa già il modello {report.target!r}: niente da ricalcolare.")
     else:
         resumed = " (ripreso da un'esecuzione interrotta)" if report.resumed else ""
-        typer.echo(f"Ricalcolati {report.chunks} frammenti: da {report.source!r} a {report.target!r}{resumed}.")
+        what = " e ".join(w for w, on in (("semantici", report.dense), ("lessicali", report.sparse)) if on)
+        typer.echo(f"Ricalcolati {report.chunks} frammenti (vettori {what}): da {report.source!r} a "
+                   f"{report.target!r}{resumed}.")
 
 
 @app.command()
@@ -220,14 +223,11 @@ def serve(
 
     from search_api.app import create_app
     from search_api.observability import configure_logging
+    from search_api.server import server_config
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    # idle keep-alive connections stay open 90 s (uvicorn's default is 5 s): clients and proxies that pause a few
-    # seconds reuse them, and a request sent as the server closes one fails (ReadError in the 50-user load run);
-    # longer than nginx's 75 s, as an upstream's must be
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port,
-                log_config=None, access_log=False, timeout_keep_alive=90)
+    uvicorn.Server(server_config(create_app(settings), settings, host, port)).run()
 
 
 @app.command()
@@ -251,6 +251,7 @@ def migrate(
     from kb.storage.backends.edge import EdgeBackend
     from kb.storage.backends.server import ServerBackend
     from kb.storage.migrate import copy_index, verify_copy
+    from kb.storage.model_record import ModelMismatchError
 
     settings = get_settings()
     edge = EdgeBackend(source or settings.index_path, "")  # vectors travel as they are, with their model's name
@@ -268,6 +269,8 @@ def migrate(
         with tqdm(total=total, desc="Copia", unit="frammenti", disable=as_json, file=sys.stderr) as bar:
             copied = copy_index(edge, target, batch_size=batch_size, restart=restart, progress=bar.update)
         checked = verify_copy(edge, target, sample=sample)
+    except ModelMismatchError as exc:  # to be fixed at the source, not by running the copy again
+        _fail(str(exc), 3)
     except IndexUnavailableError as exc:
         _fail(f"{str(exc).rstrip('.')}. Rieseguire lo stesso comando per riprendere la copia.", 3)
     except KeyboardInterrupt:

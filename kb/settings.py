@@ -6,6 +6,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import limits
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -93,7 +94,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     cors_origins: list[str] = Field(default_factory=list, description='JSON list, e.g. ["https://portale.it"]')
+    public_url: str | None = Field(default=None, description="the address users reach the service at, e.g. "
+                                   "https://ricerca.example.it: every link the API returns starts with it")
+    allowed_hosts: list[str] = Field(default_factory=list, description='Host headers accepted, JSON list, e.g. '
+                                     '["ricerca.example.it", "*.example.it"]; empty: public_url\'s host and loopback')
     max_upload_mb: int = Field(default=50, ge=1, le=1024)
+    header_timeout_s: float = Field(default=10.0, gt=0, le=300, description="a request's line and headers must "
+                                    "arrive within this many seconds, or 408 and the connection is closed")
+    body_timeout_s: float = Field(default=30.0, gt=0, le=600, description="longest pause while a body arrives")
+    # longer than nginx's 75 s keepalive_timeout, as an upstream's must be: a request sent as the server closes an
+    # idle connection fails (ReadError in the 50-user load run with uvicorn's default of 5 s)
+    keep_alive_s: int = Field(default=90, ge=1, le=3600, description="idle keep-alive connections stay open")
     uploads_path: Path = Path("data/uploads")
     log_level: str = "INFO"
     log_json: bool = True
@@ -107,6 +118,25 @@ class Settings(BaseSettings):
         if self.environment is not Environment.development:
             self._check_keys()
         return self
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+            raise ValueError(f"KB_PUBLIC_URL: indirizzo non valido '{value}' (es. https://ricerca.example.it)")
+        return value.strip().rstrip("/")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, value: list[str]) -> list[str]:
+        hosts = [h.strip().lower() for h in value if h.strip()]
+        for host in hosts:
+            if "*" in host[1:] or (host.startswith("*") and host != "*" and not host.startswith("*.")):
+                raise ValueError(f"KB_ALLOWED_HOSTS: '{host}' non valido (nome, oppure *.dominio)")
+        return hosts
 
     @field_validator("rate_limit_search", "rate_limit_upload")
     @classmethod
@@ -128,6 +158,19 @@ class Settings(BaseSettings):
                 raise ValueError(f"{name} manca o è un segnaposto: impostare una chiave vera in produzione")
             if len(key) < MIN_KEY_LENGTH:
                 raise ValueError(f"{name} è troppo corta: in produzione servono almeno {MIN_KEY_LENGTH} caratteri")
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """The Host headers the service answers: KB_ALLOWED_HOSTS, else the public address's host and this
+        machine's loopback names (and the address it binds, when it is a specific one)."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        hosts = ["localhost", "127.0.0.1", "::1", "[::1]"]
+        if self.public_url:
+            hosts.append(str(urlsplit(self.public_url).hostname))
+        if self.host not in ("0.0.0.0", "::", ""):
+            hosts.append(self.host.lower())
+        return list(dict.fromkeys(hosts))
 
     @property
     def uses_server(self) -> bool:

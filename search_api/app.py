@@ -16,6 +16,7 @@ from kb.settings import Settings, get_settings
 from search_api.body_limit import BodyLimitMiddleware
 from search_api.deps import require_read_key
 from search_api.errors import install_error_handlers
+from search_api.hosts import TrustedHosts
 from search_api.http_methods import HeadAsGetMiddleware
 from search_api.key_gate import KeyGateMiddleware
 from search_api.observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None, backen
                            allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Content-Type", "X-API-Key", REQUEST_ID_HEADER],
                            expose_headers=[REQUEST_ID_HEADER])
+    app.add_middleware(TrustedHosts, allowed_hosts=settings.trusted_hosts, www_redirect=False)
     app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_mb * 2**20)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=metrics)

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from search_api.errors import ApiError
+from search_api.hosts import base_url
 from search_api.ratelimit import API_KEY_HEADER, Budget, key_matches
 from search_api.services import Services
 
@@ -31,8 +32,9 @@ async def get_today(services: ServicesDep) -> dt.date:
 TodayDep = Annotated[dt.date, Depends(get_today)]
 
 
-async def get_base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/")
+async def get_base_url(request: Request, services: ServicesDep) -> str:
+    """Where links point: KB_PUBLIC_URL, else this request's host, which the trusted-host middleware checked."""
+    return base_url(services.settings.public_url, request)
 
 
 BaseUrlDep = Annotated[str, Depends(get_base_url)]

@@ -119,10 +119,10 @@ class IngestWorker:
         return status
 
     def status(self, doc_id: str) -> JobStatus | None:
-        path = self.status_dir / f"{doc_id}.json"
-        if not path.exists():
+        try:  # read once, no exists() first: a DELETE may remove it in between
+            data = json.loads((self.status_dir / f"{doc_id}.json").read_text())
+        except FileNotFoundError:
             return None
-        data = json.loads(path.read_text())
         data["status"] = JobState(data["status"])
         return JobStatus(**data)
 

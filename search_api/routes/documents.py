@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from qdrant_client import models
 
@@ -24,6 +24,7 @@ from kb.storage.schema import DocumentMetadata
 from search_api.deps import SEARCH_LIMIT, UPLOAD_LIMIT, BaseUrlDep, ServicesDep, TodayDep, WriteKey
 from search_api.documents import act_links, document_url, file_url, public_metadata, render_result
 from search_api.errors import ApiError, not_found, validation_details
+from search_api.originals import OpenFileResponse, open_original
 from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse, FormOptional
 from search_api.schemas.documents import Deleted, DocumentDetail, SimilarResponse, SubmissionStatus
 from search_api.services import Services
@@ -71,21 +72,27 @@ def detail(doc_id: DocId, services: ServicesDep, today: TodayDep, base_url: Base
             responses={200: {"content": {"application/pdf": {}}}, 307: {"description": "Al file, alla pagina"}})
 def original(doc_id: DocId, services: ServicesDep, base_url: BaseUrlDep,
              page: Annotated[int | None, Query(ge=1, le=100_000, description="Pagina da aprire")] = None,
-             ) -> FileResponse | RedirectResponse:
+             ) -> OpenFileResponse | RedirectResponse:
     """Il file così come è stato inviato. Con `page` rimanda all'indirizzo `...#page=N`, che i lettori PDF dei
     browser aprono a quella pagina."""
-    stored = stored_originals(services.settings.files_path, doc_id)
-    if not stored:
-        raise not_found("file originale")
     if page is not None:
+        if not stored_originals(services.settings.files_path, doc_id):
+            raise not_found("file originale")
         return RedirectResponse(file_url(base_url, doc_id, page), status_code=307)
-    path = stored[0]
-    chunks = services.backend.scroll(_doc_filter(doc_id), limit=1)[0]
+    opened = open_original(services.settings.files_path, doc_id)
+    if opened is None:
+        raise not_found("file originale")
+    handle, path = opened
+    try:
+        chunks = services.backend.scroll(_doc_filter(doc_id), limit=1)[0]
+    except BaseException:
+        handle.close()
+        raise
     name = str(chunks[0].payload.get("source")) if chunks else path.name
     # originals are user content: never let one run scripts on the API's origin
     headers = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
-    return FileResponse(path, media_type=MIME_BY_EXTENSION.get(path.suffix, "application/octet-stream"),
-                        filename=name, content_disposition_type="inline", headers=headers)
+    return OpenFileResponse(handle, path, media_type=MIME_BY_EXTENSION.get(path.suffix, "application/octet-stream"),
+                            filename=name, headers=headers)
 
 
 @router.get("/{doc_id}/similar", response_model=SimilarResponse, summary="Documenti simili (more like this)",

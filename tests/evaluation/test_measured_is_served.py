@@ -20,6 +20,7 @@ from kb.models.base import DenseEmbedder
 from kb.search import Mode, engine_from_settings
 from kb.settings import Settings
 from search_api.app import create_app
+from tests.search_api.api_fixture import LOCAL_URL
 
 DOMAIN = Path(__file__).resolve().parents[2] / "evaluation" / "datasets" / "domain"
 # the dev split has "bandi aperti ...": statuses are read against the data set's reference date, by both
@@ -39,7 +40,7 @@ def domain_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: DenseE
     indexed = index_corpus(load_beir(DOMAIN, "dev"), real_embedder, settings, root / "work", "buona_pratica",
                            quiet=True)
     app = create_app(settings, embedder=real_embedder, backend=indexed.backend, clock=lambda: TODAY)
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOCAL_URL) as client:
         yield indexed, settings, client
 
 

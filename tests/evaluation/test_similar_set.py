@@ -43,6 +43,7 @@ from kb.search.similar import EXPERIENCE_TYPES, PASSAGES_PER_DOC
 from kb.settings import Settings
 from runtime import build_runtime
 from search_api.app import create_app
+from tests.search_api.api_fixture import LOCAL_URL
 
 REPO = Path(__file__).resolve().parents[2]
 EXPERIENCES = {t.value for t in EXPERIENCE_TYPES}
@@ -167,7 +168,7 @@ def plumbing(tmp_path_factory: pytest.TempPathFactory, similar_set: SimilarSet
     assert indexed.report.summary()["indexed"] == len(subset.corpus) >= 40
     engine = build_runtime(settings, embedder=embedder, backend=indexed.backend).engine
     app = create_app(settings, embedder=embedder, backend=indexed.backend, clock=lambda: TODAY)
-    with TestClient(app) as client:
+    with TestClient(app, base_url=LOCAL_URL) as client:
         yield engine, client, probes
 
 

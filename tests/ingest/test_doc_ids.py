@@ -17,6 +17,7 @@ from kb.models.embedders import HashingEmbedder
 from kb.settings import Settings
 from search_api.app import create_app
 from tests.ingest.conftest import markdown
+from tests.search_api.api_fixture import LOCAL_URL
 
 KEY = "chiave-di-prova-id"
 FIRST = markdown("Primo", "## S\n\nIl comune di Borgo Prova ha piantato cento alberi nel parco.\n").encode()
@@ -85,7 +86,7 @@ def api(tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(index_path=root / "index", files_path=root / "files",
                         uploads_path=root / "uploads", api_key=KEY, model="hashing-32", ocr_enabled=False,
                         enrich_enabled=False, rate_limit_enabled=False)
-    with TestClient(create_app(settings, embedder=HashingEmbedder())) as client:
+    with TestClient(create_app(settings, embedder=HashingEmbedder()), base_url=LOCAL_URL) as client:
         yield client
 
 

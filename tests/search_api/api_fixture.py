@@ -14,6 +14,7 @@ from tests.report_pdf import META, render_report
 TODAY = dt.date(2026, 11, 24)
 API_DOCS = REPO / "tests" / "fixtures" / "api"
 SEARCH_DOCS = REPO / "tests" / "fixtures" / "docs"
+LOCAL_URL = "http://localhost"  # a host the service accepts by default (Settings.trusted_hosts)
 API_KEY = "chiave-di-prova-1234"
 
 

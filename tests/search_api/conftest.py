@@ -14,7 +14,7 @@ from kb.models.base import DenseEmbedder
 from kb.settings import Settings
 from kb.storage.backends.edge import EdgeBackend
 from search_api.app import create_app
-from tests.search_api.api_fixture import API_KEY, TODAY, write_corpus
+from tests.search_api.api_fixture import API_KEY, LOCAL_URL, TODAY, write_corpus
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +36,7 @@ def _client(pristine: Path, target: Path, embedder: DenseEmbedder, **extra: obje
     # rate limits are tested on their own (tests/security); here they would only make the suite order-dependent
     settings = Settings(index_path=target / "index", files_path=target / "files", uploads_path=target / "uploads",
                         api_key=API_KEY, model=embedder.name, rate_limit_enabled=False, **extra)  # type: ignore[arg-type]
-    return TestClient(create_app(settings, embedder=embedder, clock=lambda: TODAY))
+    return TestClient(create_app(settings, embedder=embedder, clock=lambda: TODAY), base_url=LOCAL_URL)
 
 
 @pytest.fixture(scope="session")

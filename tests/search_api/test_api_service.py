@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from kb.storage.backends.base import IndexUnavailableError
 from search_api.observability import JsonFormatter
+from tests.search_api.api_fixture import LOCAL_URL
 
 
 def test_health_ready_and_metrics(api: TestClient) -> None:
@@ -97,7 +98,8 @@ def test_unexpected_errors_are_a_500_without_a_trace(writable_api: TestClient,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     backend = writable_api.app.state.services.backend  # type: ignore[attr-defined]
     monkeypatch.setattr(backend, "query", lambda *a, **k: 1 / 0)
-    response = TestClient(writable_api.app, raise_server_exceptions=False).get("/search", params={"q": "energia"})
+    crashing = TestClient(writable_api.app, raise_server_exceptions=False, base_url=LOCAL_URL)
+    response = crashing.get("/search", params={"q": "energia"})
     assert response.status_code == 500 and response.json()["error"]["code"] == "errore_interno"
     assert "ZeroDivision" not in response.text
 

@@ -16,7 +16,7 @@ from kb.models.embedders import HashingEmbedder
 from kb.settings import Settings
 from kb.storage.backends.edge import EdgeBackend
 from search_api.app import create_app
-from tests.search_api.api_fixture import API_KEY, SEARCH_DOCS, TODAY
+from tests.search_api.api_fixture import API_KEY, LOCAL_URL, SEARCH_DOCS, TODAY
 
 READ_KEY = "chiave-di-lettura-5678"
 PORTAL = "https://portale.example.it"
@@ -44,7 +44,8 @@ def _open(small_index: Path, target: Path, client_address: str = "testclient", *
     options: dict[str, Any] = {"api_key": API_KEY, "rate_limit_enabled": False, "ocr_enabled": False, **overrides}
     settings = Settings(index_path=target / "index", files_path=target / "files", uploads_path=target / "uploads",
                         model=embedder.name, **options)
-    client = TestClient(create_app(settings, embedder=embedder, clock=lambda: TODAY), client=(client_address, 50000))
+    client = TestClient(create_app(settings, embedder=embedder, clock=lambda: TODAY), client=(client_address, 50000),
+                        base_url=LOCAL_URL)
     client.__enter__()
     return client
 

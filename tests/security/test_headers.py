@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from search_api.security import API_CSP, HEADERS, UI_CSP
-from tests.search_api.api_fixture import API_KEY
+from tests.search_api.api_fixture import API_KEY, LOCAL_URL
 from tests.security.conftest import PORTAL, MakeClient
 
 PAGES = ["/", "/?q=comunit%C3%A0+energetica", "/?q=x&page=0", "/ui/bandi", "/ui/bandi?status=aperto",
@@ -72,7 +72,7 @@ def test_errors_outside_the_routes_carry_them_too(make_client: MakeClient, monke
     assert too_big.status_code == 413 and too_big.json()["error"]["code"] == "file_troppo_grande"
     _assert_generic(too_big)
     monkeypatch.setattr(client.app.state.services.backend, "count", lambda *a, **k: 1 / 0)  # type: ignore[attr-defined]
-    crashed = TestClient(client.app, raise_server_exceptions=False).get("/ready")
+    crashed = TestClient(client.app, raise_server_exceptions=False, base_url=LOCAL_URL).get("/ready")
     assert crashed.status_code == 500 and crashed.json()["error"]["code"] == "errore_interno"
     _assert_generic(crashed)
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from kb.settings import Settings
-from tests.search_api.api_fixture import API_KEY
+from tests.search_api.api_fixture import API_KEY, LOCAL_URL
 from tests.security.conftest import READ_KEY, MakeClient
 
 SEARCHES: list[tuple[str, str, dict[str, Any]]] = [
@@ -55,7 +55,7 @@ def test_search_routes_share_one_budget_per_address(make_client: MakeClient) -> 
     for method, path, kwargs in SEARCHES[:4]:
         assert client.request(method, path, **kwargs).status_code == 200
     _assert_limited(client.get("/search", params={"q": "acqua"}), "ricerche", 60)
-    other = TestClient(client.app, client=("10.0.0.2", 40000))
+    other = TestClient(client.app, client=("10.0.0.2", 40000), base_url=LOCAL_URL)
     assert other.get("/search", params={"q": "acqua"}).status_code == 200, "another address has its own budget"
     assert client.get("/").status_code == 200, "the empty search page runs no search"
 
