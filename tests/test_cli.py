@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest.service import IngestService
 from kb.models.base import DEFAULT_MODEL, MINILM_MODEL
+from kb.models.embedders import HashingEmbedder
 from kb.storage.backends.edge import EdgeBackend
 from tests.conftest import REPO
 
@@ -98,3 +100,22 @@ def test_an_index_of_another_model_is_refused_then_reembedded(tmp_path: Path) ->
     found = kb(tmp_path, "search", "comunità energetica in montagna", "--mode", "semantic", "--json")
     assert json.loads(found.stdout)["hits"][0]["doc_id"] == "cer-montagna"
     assert "niente da ricalcolare" in kb(tmp_path, "reembed").stdout
+
+
+def test_an_index_of_an_older_analyzer_is_refused_then_reembedded_without_the_model(tmp_path: Path) -> None:
+    """An index whose record names no analyzer (built before versions were recorded): refused with the fix;
+    `kb reembed --if-needed` (what `make index` runs) recomputes its sparse vectors only, so the model is not
+    even loaded (the dense vectors here come from a stand-in of its size)."""
+    backend = EdgeBackend(tmp_path / "index", DEFAULT_MODEL)
+    backend.ensure_collection(384)
+    service = IngestService(backend, HashingEmbedder(384), files_path=tmp_path / "files")
+    assert service.ingest_paths([FIXTURES]).ok
+    backend.save_model_record({"model": DEFAULT_MODEL, "dense_dim": 384})
+    backend.close()
+    refused = kb(tmp_path, "stats")
+    assert refused.returncode == 3 and "analizzatore" in refused.stderr and "kb reembed" in refused.stderr
+    done = kb(tmp_path, "reembed", "--if-needed", "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["sparse"] and not report["dense"] and report["chunks"] > 5
+    assert json.loads(kb(tmp_path, "stats", "--json").stdout)["documents"] == 5

@@ -1,4 +1,5 @@
 """Copy an embedded Edge index to a Qdrant server or cluster (`kb migrate --to URL`), resumably, then check it.
+An index built with an older analyzer is refused (`kb reembed` first): the new collection records today's.
 
 Copy: the source is scrolled in id order, in batches, with both vectors and the payload, and every batch is
 upserted into the server collection (created with the configured shards and replicas when missing). After each
@@ -27,6 +28,7 @@ import qdrant_edge as qe
 from kb.storage.backends.base import ChunkPoint, SparseVec
 from kb.storage.backends.edge import SCHEMA_FILE, EdgeBackend
 from kb.storage.backends.server import ServerBackend
+from kb.storage.model_record import check_analyzer
 from kb.storage.schema import DENSE_VECTOR, SPARSE_VECTOR
 
 STATE_SUFFIX = ".migrate.json"
@@ -70,6 +72,7 @@ def copy_index(source: EdgeBackend, target: ServerBackend, *, batch_size: int = 
     """Copy every point of `source` into `target`, resuming from the checkpoint an interrupted run left."""
     if batch_size < 1:
         raise ValueError("batch_size deve essere almeno 1")
+    check_analyzer(source.model_record(), str(source.path))  # the target records today's analyzer
     state_path = state_path or state_path_for(source.path)
     target.ensure_collection(source_dimension(source))
     identity = {"source": str(source.path.resolve()), "target": target.url, "collection": target.collection}

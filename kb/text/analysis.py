@@ -4,6 +4,12 @@ Pipeline: Unicode NFKC -> lower case -> elisions split (l'impianto -> impianto) 
 (perché -> perche, so a query typed without accents still matches) -> stop words removed -> Snowball Italian stems
 (singular and plural meet: energetiche/energetica -> energet, edifici/edificio -> edif). Sparse dimensions are a stable
 hash of the stem, so every process and every backend agrees on them without a shared vocabulary.
+
+Numbers and acts are written many ways and meant one way: Italian thousands ("5.000", "1.250.000", "5 000" with a
+no-break or thin space) become plain digits ("5000"), a decimal part of zeros goes ("5.000,00" -> "5000"), and the
+act abbreviations become one term whatever their dots, spaces and case (D.Lgs./D. Lgs./Dlgs -> dlgs; D.L. -> dl,
+D.P.R. -> dpr, L.R. -> lr, D.M. -> dm, D.P.C.M. -> dpcm). Decimals ("2,5"), dates ("12.03.2024") and numbered
+paragraphs ("3.2") stay as written: only groups of exactly three digits after a first group of 1-3 (not 0) count.
 """
 
 from __future__ import annotations
@@ -19,7 +25,24 @@ from importlib import resources
 
 import Stemmer
 
+# Bumped whenever `terms()` changes for some text: indexes record the version their sparse vectors were built with
+# (kb.storage.model_record) and `kb reembed` recomputes them, as queries analysed otherwise would stop matching.
+ANALYZER_VERSION = 2
+
 TOKEN_RE = re.compile(r"[^\W_]+(?:[.,][0-9]+)*", re.UNICODE)
+# Act abbreviations as one token: the longest first, dots optional (a space only after the D of D. Lgs.), not
+# inside a longer word nor continuing another dotted abbreviation (p.d.l. is not d.l.). Peeking at d/l first keeps
+# the tokenizer nearly as fast as TOKEN_RE alone.
+_ACTS = r"d(?:\.\s?)?lgs|d\.?p\.?c\.?m|d\.?p\.?r|d\.?l|d\.?m|l\.?r"
+_WORD_RE = re.compile(rf"(?=[dDlL])(?<![^\W_])(?<![^\W_]\.)(?i:{_ACTS})(?![^\W_])|{TOKEN_RE.pattern}")
+_ACT_TERM_RE = re.compile(rf"(?:{_ACTS})")
+_THOUSANDS_RE = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?:,[0-9]+)?")
+_ZERO_DECIMALS_RE = re.compile(r"([0-9]+),0+")
+# Typographic spaces that separate thousands (no-break, narrow no-break, thin, figure). NFKC makes them plain
+# spaces, which separate words, so such a number is rewritten first (one character each: offsets stay valid).
+_THOUSANDS_SPACES = "\u00a0\u202f\u2009\u2007"
+_SPACED_THOUSANDS_RE = re.compile(rf"(?<![\w.,])[1-9][0-9]{{0,2}}(?:[{_THOUSANDS_SPACES}][0-9]{{3}})+(?![0-9])")
+_THOUSANDS_SPACE_RE = re.compile(f"[{_THOUSANDS_SPACES}]")
 # Apostrophes of any kind (straight, typographic, prime, backtick) join an elided article to its word.
 APOSTROPHES = "'\u2019\u2018\u02bc\u0060\u00b4"
 _APOSTROPHE_RE = re.compile(f"[{APOSTROPHES}]")
@@ -30,6 +53,21 @@ def fold(text: str) -> str:
     """Lower case, strip accents (à -> a), keep letters and digits."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _joined_thousands(text: str) -> str:
+    """`text` with the typographic spaces inside a number (5 000 with a no-break space) made dots, as 5.000."""
+    if not any(ch in text for ch in _THOUSANDS_SPACES):
+        return text
+    return _SPACED_THOUSANDS_RE.sub(lambda m: _THOUSANDS_SPACE_RE.sub(".", m.group()), text)
+
+
+def _number(word: str) -> str:
+    """One form per written number: "1.250.000" -> "1250000", "5.000,00" -> "5000"; "2,5" and "12.03.2024" stay."""
+    if _THOUSANDS_RE.fullmatch(word):
+        word = word.replace(".", "")
+    zeros = _ZERO_DECIMALS_RE.fullmatch(word)
+    return zeros.group(1) if zeros else word
 
 
 def _normalized(text: str) -> tuple[str, list[int] | None, list[int] | None]:
@@ -82,11 +120,11 @@ class ItalianAnalyzer:
         """Tokens with their character offsets in `text` (for highlighting), stop words dropped. Offsets and
         surfaces are those of `text` as given, also where NFKC changes its length (ligatures from PDFs, ½, ①).
         With `only`, just the tokens whose stem it holds (highlighting: the other words cost no object)."""
-        normalized, starts, ends = _normalized(text)
+        normalized, starts, ends = _normalized(_joined_thousands(text))
         memo = self._memo
         out: list[Token] = []
         last_end = 0
-        for match in TOKEN_RE.finditer(_APOSTROPHE_RE.sub(" ", normalized)):
+        for match in _WORD_RE.finditer(_APOSTROPHE_RE.sub(" ", normalized)):
             word = match.group()
             stem = memo[word] if word in memo else self._word_stem(word)
             if stem is None:
@@ -111,8 +149,10 @@ class ItalianAnalyzer:
             return self._memo[surface]
         folded = fold(surface)
         stem: str | None = None
-        if folded and folded not in self._stop:
-            stem = folded if folded[0].isdigit() else self._stem(folded)
+        if _ACT_TERM_RE.fullmatch(folded):
+            stem = "".join(ch for ch in folded if ch.isalpha())  # one term per act, whatever its dots
+        elif folded and folded not in self._stop:
+            stem = _number(folded) if folded[0].isdigit() else self._stem(folded)
         if len(self._memo) < MEMO_WORDS:
             self._memo[surface] = stem
         return stem

@@ -21,6 +21,7 @@ from kb.storage.backends.base import ChunkPoint, IndexUnavailableError, SparseVe
 from kb.storage.backends.edge import EdgeBackend
 from kb.storage.backends.server import ServerBackend
 from kb.storage.migrate import copy_index, ranking_difference, read_batch, state_path_for, verify_copy
+from kb.storage.model_record import ModelMismatchError
 from kb.storage.schema import DENSE_VECTOR, SPARSE_VECTOR
 from kb.text.analysis import Bm25SparseEncoder
 
@@ -216,6 +217,14 @@ def test_ranking_comparison_tolerates_ties_only() -> None:
                               [("b", 0.9), ("a", 0.8), ("c", 0.7)]) is not None
     assert ranking_difference([("a", 0.9), ("b", 0.8)], [("a", 0.9), ("b", 0.7)]) == "punteggi diversi"
     assert ranking_difference([("a", 0.9)], []) == "1 risultati nell'origine, 0 nella destinazione"
+
+
+def test_an_index_of_an_older_analyzer_is_not_copied(source: EdgeBackend, target: ServerBackend) -> None:
+    """Its sparse vectors would land in a collection that records today's analyzer: `kb reembed` comes first."""
+    source.save_model_record({"model": "test-model", "dense_dim": DIM})  # as written before analyzer versions
+    with pytest.raises(ModelMismatchError, match="kb reembed"):
+        copy_index(source, target, batch_size=50)
+    assert not target.client.collection_exists(target.collection)
 
 
 def test_batch_size_must_be_positive(source: EdgeBackend) -> None:

@@ -49,7 +49,48 @@ def test_stop_words_removed_content_kept(analyzer: ItalianAnalyzer) -> None:
 
 def test_numbers_and_references_kept(analyzer: ItalianAnalyzer) -> None:
     terms = analyzer.terms("D.Lgs. 199/2021, € 2.500.000")
-    assert {"199", "2021", "2.500.000"} <= set(terms)
+    assert terms == ["dlgs", "199", "2021", "2500000"]
+
+
+@pytest.mark.parametrize("written", [
+    "5000", "5.000", "5\u00a0000", "5\u202f000", "5\u2009000", "5.000,00", "5000,0", "５.０００",
+])
+def test_thousands_separators_give_plain_digits(analyzer: ItalianAnalyzer, written: str) -> None:
+    assert analyzer.terms(written) == ["5000"]
+
+
+@pytest.mark.parametrize("written, terms", [
+    ("1.250.000", ["1250000"]), ("1\u202f250\u202f000,00", ["1250000"]), ("€ 2.500,50", ["2500,50"]),
+    ("2,5", ["2,5"]), ("2,50", ["2,50"]), ("12.03.2024", ["12.03.2024"]), ("art. 3.2", ["art", "3.2"]),
+    ("comma 1.1", ["comm", "1.1"]), ("051.123.456", ["051.123.456"]),  # a telephone number: no leading zero
+    ("1.2345", ["1.2345"]), ("12.30", ["12.30"]), ("5 000", ["5", "000"]),  # a plain space separates words
+    ("2024\u00a0000", ["2024", "000"]), ("0,00", ["0"]),
+])
+def test_only_true_thousands_are_joined(analyzer: ItalianAnalyzer, written: str, terms: list[str]) -> None:
+    assert analyzer.terms(written) == terms
+
+
+@pytest.mark.parametrize("term, spellings", [
+    ("dlgs", ["D.Lgs.", "D.Lgs", "d.lgs.", "D.lgs", "Dlgs", "dlgs", "D. Lgs.", "DLGS"]),
+    ("dl", ["D.L.", "d.l.", "DL", "dl", "D.L"]),
+    ("dpr", ["D.P.R.", "d.p.r.", "DPR", "D.P.R"]),
+    ("lr", ["L.R.", "l.r.", "LR", "L.R"]),
+    ("dm", ["D.M.", "d.m.", "DM", "D.M"]),
+    ("dpcm", ["D.P.C.M.", "d.p.c.m.", "DPCM", "Dpcm"]),
+])
+def test_act_abbreviations_are_one_term(analyzer: ItalianAnalyzer, term: str, spellings: list[str]) -> None:
+    for spelling in spellings:
+        assert analyzer.terms(f"{spelling} 199/2021") == [term, "199", "2021"], spelling
+
+
+def test_act_abbreviations_only_as_whole_words(analyzer: ItalianAnalyzer) -> None:
+    assert analyzer.terms("p.d.l.") == analyzer.terms("p d l")  # a proposta di legge is not a d.l.
+    assert analyzer.terms("dlgsx dmx") == ["dlgsx", "dmx"]
+    text = "del D. Lgs. n. 50 e del D.P.R. 380/2001"
+    assert [(t.surface, t.stem) for t in analyzer.tokens(text)] == [
+        ("D. Lgs", "dlgs"), ("n", "n"), ("50", "50"), ("D.P.R", "dpr"), ("380", "380"), ("2001", "2001")]
+    for token in analyzer.tokens(text):
+        assert text[token.start:token.end] == token.surface
 
 
 def test_token_offsets_point_into_original_text(analyzer: ItalianAnalyzer) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 from qdrant_client import models
 
-from kb.storage.schema import DENSE_VECTOR
+from kb.storage.schema import DENSE_VECTOR, SPARSE_VECTOR
 
 
 class IndexUnavailableError(RuntimeError):
@@ -53,6 +53,17 @@ def record_hit(record: Any, with_dense: bool) -> Hit:
     return Hit(str(record.id), 1.0, dict(record.payload or {}), list(dense) if dense is not None else None)
 
 
+def vectors_by_point(dense: dict[str, list[float]] | None, sparse: dict[str, SparseVec] | None
+                     ) -> dict[str, dict[str, list[float] | SparseVec]]:
+    """Point id -> the named vectors to set on it (what both backends' `set_vectors` send)."""
+    named: dict[str, dict[str, list[float] | SparseVec]] = {}
+    for i, v in (dense or {}).items():
+        named.setdefault(i, {})[DENSE_VECTOR] = list(v)
+    for i, s in (sparse or {}).items():
+        named.setdefault(i, {})[SPARSE_VECTOR] = s
+    return named
+
+
 class IndexBackend(Protocol):
     """What ingestion, search and evaluation need from a store of chunks."""
 
@@ -87,11 +98,13 @@ class IndexBackend(Protocol):
     def close(self) -> None: ...
 
     def model_record(self) -> dict[str, Any]:
-        """The dense model the index was built with, and any re-embedding in flight (kb.storage.model_record)."""
+        """The dense model and analyzer the index was built with, and any re-embedding in flight
+        (kb.storage.model_record)."""
         ...
 
     def save_model_record(self, record: dict[str, Any]) -> None: ...
 
-    def set_dense(self, vectors: dict[str, list[float]]) -> None:
-        """Replace the dense vectors of existing points (by id), keeping payload and sparse vectors."""
+    def set_vectors(self, dense: dict[str, list[float]] | None = None,
+                    sparse: dict[str, SparseVec] | None = None) -> None:
+        """Replace the given dense and/or sparse vectors of existing points (by id), keeping the payload."""
         ...

@@ -19,9 +19,17 @@ from typing import Any
 import qdrant_edge as qe
 from qdrant_client import models
 
-from kb.storage.backends.base import ChunkPoint, Hit, IndexMissingError, IndexUnavailableError, SparseVec, record_hit
+from kb.storage.backends.base import (
+    ChunkPoint,
+    Hit,
+    IndexMissingError,
+    IndexUnavailableError,
+    SparseVec,
+    record_hit,
+    vectors_by_point,
+)
 from kb.storage.backends.edge_filters import to_edge_filter
-from kb.storage.model_record import check_model
+from kb.storage.model_record import check_model, new_record
 from kb.storage.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
 
 SCHEMA_FILE = "kb_schema.json"
@@ -93,7 +101,7 @@ class EdgeBackend:
         shard = qe.EdgeShard.create(str(staging), self._config(dense_dim))
         for name, kind in PAYLOAD_INDEXES:
             shard.update(qe.UpdateOperation.create_field_index(name, _EDGE_INDEX_TYPES[kind]))
-        (staging / SCHEMA_FILE).write_text(json.dumps({"model": self.model_name, "dense_dim": dense_dim}))
+        (staging / SCHEMA_FILE).write_text(json.dumps(new_record(self.model_name, dense_dim)))
         shard.flush()
         shard.close()
         staging.rename(self.path)
@@ -118,11 +126,14 @@ class EdgeBackend:
         temp.write_text(json.dumps(record))
         os.replace(temp, schema_file)
 
-    def set_dense(self, vectors: dict[str, list[float]]) -> None:
-        """Replace the dense vector of existing points; payload and sparse vector stay as they are."""
-        if vectors:
-            operation = qe.UpdateOperation.update_vectors([qe.PointVectors(i, {DENSE_VECTOR: list(v)})
-                                                           for i, v in vectors.items()])
+    def set_vectors(self, dense: dict[str, list[float]] | None = None,
+                    sparse: dict[str, SparseVec] | None = None) -> None:
+        """Replace the given vectors of existing points; the payload and the vectors not given stay as they are."""
+        named = vectors_by_point(dense, sparse)
+        if named:
+            operation = qe.UpdateOperation.update_vectors([
+                qe.PointVectors(i, {k: qe.SparseVector(v.indices, v.values) if isinstance(v, SparseVec) else v
+                                    for k, v in vectors.items()}) for i, vectors in named.items()])
             with self._lock:
                 self.shard.update(operation)
 

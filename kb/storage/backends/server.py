@@ -17,8 +17,16 @@ from typing import Any, TypeVar
 
 from qdrant_client import QdrantClient, models
 
-from kb.storage.backends.base import ChunkPoint, Hit, IndexMissingError, IndexUnavailableError, SparseVec, record_hit
-from kb.storage.model_record import DIMENSION_KEY, MODEL_KEY, REEMBED_KEY, check_model
+from kb.storage.backends.base import (
+    ChunkPoint,
+    Hit,
+    IndexMissingError,
+    IndexUnavailableError,
+    SparseVec,
+    record_hit,
+    vectors_by_point,
+)
+from kb.storage.model_record import ANALYZER_KEY, DIMENSION_KEY, MODEL_KEY, REEMBED_KEY, check_model, new_record
 from kb.storage.retry import READ_RETRY, WRITE_RETRY, RetryPolicy, is_transient
 from kb.storage.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
 
@@ -96,7 +104,7 @@ class ServerBackend:
                 sparse_vectors_config={SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)},
                 shard_number=self.shard_number,
                 replication_factor=self.replication_factor,
-                metadata={_META_PREFIX + MODEL_KEY: self.model_name, _META_PREFIX + DIMENSION_KEY: dense_dim},
+                metadata={_META_PREFIX + k: v for k, v in new_record(self.model_name, dense_dim).items()},
             ))
         except IndexUnavailableError:
             raise
@@ -119,14 +127,18 @@ class ServerBackend:
         return {k.removeprefix(_META_PREFIX): v for k, v in metadata.items() if k.startswith(_META_PREFIX)}
 
     def save_model_record(self, record: dict[str, Any]) -> None:
-        keys = {MODEL_KEY, DIMENSION_KEY, REEMBED_KEY} | set(record)
+        keys = {MODEL_KEY, DIMENSION_KEY, ANALYZER_KEY, REEMBED_KEY} | set(record)
         metadata = {_META_PREFIX + k: record.get(k) for k in keys}  # None removes a key (a finished reembed)
         self._write("update_collection", lambda: self.client.update_collection(self.collection, metadata=metadata))
 
-    def set_dense(self, vectors: dict[str, list[float]]) -> None:
-        """Replace the dense vector of existing points; payload and sparse vector stay as they are."""
-        if vectors:
-            points = [models.PointVectors(id=i, vector={DENSE_VECTOR: list(v)}) for i, v in vectors.items()]
+    def set_vectors(self, dense: dict[str, list[float]] | None = None,
+                    sparse: dict[str, SparseVec] | None = None) -> None:
+        """Replace the given vectors of existing points; the payload and the vectors not given stay as they are."""
+        named = vectors_by_point(dense, sparse)
+        if named:
+            points = [models.PointVectors(id=i, vector={
+                k: models.SparseVector(indices=v.indices, values=v.values) if isinstance(v, SparseVec) else v
+                for k, v in vectors.items()}) for i, vectors in named.items()]
             self._write("update_vectors", lambda: self.client.update_vectors(self.collection, points=points))
 
     def collection_shards(self) -> int:
