@@ -17,7 +17,7 @@ from ingest.components.index_writer import IndexWriter
 from ingest.components.italian_chunker import ItalianChunker
 from ingest.components.metadata_enricher import MetadataEnricher
 from ingest.components.odt_converter import OdtConverter
-from ingest.components.pdf_ocr import PdfOcrFallback
+from ingest.components.pdf_ocr import MAX_OCR_PAGES, MAX_OCR_SECONDS, PdfOcrFallback
 from ingest.components.sparse_embedder import ItalianSparseEmbedder
 from ingest.formats import MIME_BY_EXTENSION
 from kb.models.base import DenseEmbedder
@@ -27,11 +27,13 @@ PIPELINE_VERSION = "4"  # bump when chunking or analysis changes, so re-ingestio
 PDF, DOCX, ODT, HTML, TEXT = (MIME_BY_EXTENSION[e] for e in (".pdf", ".docx", ".odt", ".html", ".txt"))
 
 
-def add_converters(pipe: Pipeline, *, ocr_enabled: bool = True, ocr_language: str = "ita") -> str:
+def add_converters(pipe: Pipeline, *, ocr_enabled: bool = True, ocr_language: str = "ita",
+                   ocr_max_pages: int = MAX_OCR_PAGES, ocr_max_seconds: float = MAX_OCR_SECONDS) -> str:
     """Route by type and convert (with OCR for scanned PDFs); returns the socket the documents leave from."""
     pipe.add_component("router", FileTypeRouter(mime_types=[PDF, DOCX, ODT, HTML, TEXT]))
     pipe.add_component("pdf", PyPDFToDocument())
-    pipe.add_component("ocr", PdfOcrFallback(enabled=ocr_enabled, language=ocr_language))
+    pipe.add_component("ocr", PdfOcrFallback(enabled=ocr_enabled, language=ocr_language, max_pages=ocr_max_pages,
+                                             max_seconds=ocr_max_seconds))
     pipe.add_component("docx", DocxConverter())
     pipe.add_component("odt", OdtConverter())
     pipe.add_component("html", HtmlConverter())
@@ -51,10 +53,13 @@ def add_converters(pipe: Pipeline, *, ocr_enabled: bool = True, ocr_language: st
     return "joiner.documents"
 
 
-def build_conversion_pipeline(*, ocr_enabled: bool = True, ocr_language: str = "ita") -> Pipeline:
+def build_conversion_pipeline(*, ocr_enabled: bool = True, ocr_language: str = "ita",
+                              ocr_max_pages: int = MAX_OCR_PAGES, ocr_max_seconds: float = MAX_OCR_SECONDS
+                              ) -> Pipeline:
     """Files -> documents with text and page breaks, nothing indexed (e.g. a project to compare with the base)."""
     pipe = Pipeline()
-    add_converters(pipe, ocr_enabled=ocr_enabled, ocr_language=ocr_language)
+    add_converters(pipe, ocr_enabled=ocr_enabled, ocr_language=ocr_language, ocr_max_pages=ocr_max_pages,
+                   ocr_max_seconds=ocr_max_seconds)
     return pipe
 
 

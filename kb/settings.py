@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     chunk_overlap_tokens: int = Field(default=40, ge=0)
     ocr_enabled: bool = True
     ocr_language: str = "ita"
+    # POST /similar reads a file for anyone (no key): its OCR is capped well below an ingestion's (100 pages, 600 s)
+    similar_ocr_pages: int = Field(default=3, ge=0, le=100, description="scanned pages /similar reads by OCR")
+    similar_ocr_seconds: float = Field(default=10.0, gt=0, le=600, description="OCR time /similar may spend")
     # Enrichment: fill empty metadata from the text (SDG, themes, comune, dates, amounts, cited acts)
     enrich_enabled: bool = True
     gazetteer_path: Path | None = Field(default=None, description="ISTAT list of comuni (CSV); default: Lombardy")

@@ -29,7 +29,7 @@ class Services:
     embedder: DenseEmbedder
     engine: SearchEngine
     ingest: IngestService
-    extractor: TextExtractor
+    extractor: TextExtractor  # POST /similar: with its own, smaller OCR budget
     worker: IngestWorker
     metrics: Metrics
     clock: Clock
@@ -58,6 +58,7 @@ def build_services(settings: Settings, *, embedder: DenseEmbedder | None = None,
     worker.start()
     logger.info("services ready", extra={"backend": settings.backend, "model": settings.model,
                                          "chunks": backend.count()})
-    extractor = TextExtractor(ocr_enabled=settings.ocr_enabled, ocr_language=settings.ocr_language)
+    extractor = TextExtractor(ocr_enabled=settings.ocr_enabled, ocr_language=settings.ocr_language,
+                              ocr_max_pages=settings.similar_ocr_pages, ocr_max_seconds=settings.similar_ocr_seconds)
     return Services(settings, backend, runtime.embedder, runtime.engine, ingest, extractor, worker, metrics,
                     clock or dt.date.today, RateLimiter(settings))

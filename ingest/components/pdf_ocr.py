@@ -5,9 +5,10 @@ rendered (pypdfium2) and read by tesseract (`ita`). Without tesseract the page n
 `meta["pages_needing_ocr"]`, so the caller can report them: never a silent "0 chunks, success".
 
 Bounded work: at most `max_pages` pages of a document are read by OCR (about 1.5 s each; documents are read in
-parallel, one tesseract per core), within
-`MAX_OCR_SECONDS`; the others stay in `pages_needing_ocr`. A page is rendered at `dpi`, lowered so the image stays
-under `MAX_OCR_PIXELS` (a PDF can declare a page of 5 x 5 metres: at 300 dpi that is a 3.5-gigapixel image).
+parallel, one tesseract per core), within `max_seconds` (a page's tesseract is stopped at that deadline); the
+others stay in `pages_needing_ocr`. Ingestion uses the defaults; `POST /similar` (anonymous callers) much less.
+A page is rendered at `dpi`, lowered so the image stays under `MAX_OCR_PIXELS` (a PDF can declare a page of
+5 x 5 metres: at 300 dpi that is a 3.5-gigapixel image).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 MIN_PAGE_CHARS = 25
 MAX_OCR_PAGES = 100
 MAX_OCR_SECONDS = 600.0  # per document: past it, the remaining pages stay in pages_needing_ocr
+MAX_PAGE_SECONDS = 120.0  # one page's tesseract, and never past the document's deadline
 MAX_OCR_PIXELS = 40_000_000  # A4 at 300 dpi is 8.7 million pixels, A0 at 300 dpi 140 million (rendered at 160 dpi)
 
 
@@ -58,14 +60,18 @@ def render_scale(width_pt: float, height_pt: float, dpi: int) -> float:
 @component
 class PdfOcrFallback:
     def __init__(self, enabled: bool = True, language: str = "ita", dpi: int = 300,
-                 max_pages: int = MAX_OCR_PAGES, workers: int | None = None) -> None:
+                 max_pages: int = MAX_OCR_PAGES, workers: int | None = None,
+                 max_seconds: float = MAX_OCR_SECONDS) -> None:
         if dpi < 72 or dpi > 600:
             raise ValueError("dpi deve essere tra 72 e 600")
         if max_pages < 0:
             raise ValueError("max_pages deve essere >= 0")
         if workers is not None and workers < 1:
             raise ValueError("workers deve essere >= 1")
+        if max_seconds <= 0:
+            raise ValueError("max_seconds deve essere > 0")
         self.enabled, self.language, self.dpi, self.max_pages = enabled, language, dpi, max_pages
+        self.max_seconds = max_seconds
         self.workers = workers or os.cpu_count() or 1
         self._available: bool | None = None
 
@@ -112,14 +118,14 @@ class PdfOcrFallback:
         except Exception as exc:
             logger.warning("OCR could not open %s: %s", path, exc)
             return [""] * len(indexes)
-        deadline = time.monotonic() + MAX_OCR_SECONDS
+        deadline = time.monotonic() + self.max_seconds
         try:
-            return [self._ocr_page(pdf, path, i) if time.monotonic() < deadline else "" for i in indexes]
+            return [self._ocr_page(pdf, path, i, deadline) if time.monotonic() < deadline else "" for i in indexes]
         finally:
             with _PDFIUM_LOCK:
                 pdf.close()
 
-    def _ocr_page(self, pdf: Any, path: Path, index: int) -> str:
+    def _ocr_page(self, pdf: Any, path: Path, index: int, deadline: float) -> str:
         try:
             with _PDFIUM_LOCK:
                 page = pdf[index]
@@ -128,7 +134,8 @@ class PdfOcrFallback:
             png = io.BytesIO()
             image.save(png, format="PNG")
             result = subprocess.run(["tesseract", "stdin", "stdout", "-l", self.language], input=png.getvalue(),
-                                    capture_output=True, timeout=120, env=_TESSERACT_ENV, check=True)
+                                    capture_output=True, env=_TESSERACT_ENV, check=True,
+                                    timeout=max(1.0, min(MAX_PAGE_SECONDS, deadline - time.monotonic())))
             return result.stdout.decode("utf-8", "replace")
         except Exception as exc:
             logger.warning("OCR failed on page %d of %s: %s", index + 1, path, exc)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from ingest.errors import IngestError
-from ingest.extract import TextExtractor
+from ingest.extract import Extracted, TextExtractor
 from ingest.prepare import spool_name
 from kb.search import SearchFilters, SearchRequest
 from kb.search.similar import PASSAGES_PER_DOC, experiences_request
@@ -48,9 +48,10 @@ async def similar_to_project(
         data = await file.read(limit_bytes + 1)
         if len(data) > limit_bytes:
             raise ApiError(413, "file_troppo_grande", f"il file supera {services.settings.max_upload_mb} MB")
-        project = await run_in_threadpool(_extract, services.extractor, file.filename, data)
+        extracted = await run_in_threadpool(_extract, services.extractor, file.filename, data)
+        project, warnings = extracted.text, _unread_warning(extracted)
     elif text and text.strip():
-        project = text
+        project, warnings = text, []
     else:
         raise ApiError(422, "richiesta_non_valida", "indicare il testo del progetto (text) oppure un file (file)",
                        [{"campo": "text", "messaggio": "campo obbligatorio se manca file"}])
@@ -64,10 +65,24 @@ async def similar_to_project(
     for name, search in requests.items():
         page = await run_in_threadpool(services.engine.search, search)
         found[name] = [render_result(d, today, base_url) for d in page.documents]
-    return ProjectMatches.model_validate({"keywords": probe.keywords, **found})
+    return ProjectMatches.model_validate({"keywords": probe.keywords, **found, "warnings": warnings})
 
 
-def _extract(extractor: TextExtractor, filename: str, data: bytes) -> str:
+def _unread_warning(extracted: Extracted) -> list[str]:
+    """Say which scanned pages the comparison left out (OCR is capped here: KB_SIMILAR_OCR_PAGES / _SECONDS)."""
+    if not extracted.unread_pages:
+        return []
+    total = f" su {extracted.page_count}" if extracted.page_count else ""
+    read = f"lette con OCR {len(extracted.ocr_pages)} pagine scansionate{total}; " if extracted.ocr_pages else ""
+    return [f"{read}pagine non lette: {_pages(extracted.unread_pages)}. Il confronto usa solo il testo letto: per "
+            "l'intero documento incollarne il testo nel campo text o inviare un PDF con il testo"]
+
+
+def _pages(pages: list[int]) -> str:
+    return ", ".join(map(str, pages[:10])) + (f" e altre {len(pages) - 10}" if len(pages) > 10 else "")
+
+
+def _extract(extractor: TextExtractor, filename: str, data: bytes) -> Extracted:
     with tempfile.TemporaryDirectory(prefix="kb-similar-") as tmp:
         path = Path(tmp) / spool_name(filename)  # the same sanitising as uploads: never a path
         path.write_bytes(data)

@@ -63,6 +63,8 @@ class ProjectMatches(BaseModel):
     keywords: str
     esperienze: list[ResultDocument] = Field(description="Buone pratiche e progetti più simili")
     bandi: list[ResultDocument] = Field(description="Bandi aperti pertinenti (e, se indicati, accessibili al comune)")
+    warnings: list[str] = Field(default_factory=list, description="Avvisi sulla lettura del file (es. pagine "
+                                "scansionate non lette: l'OCR qui è limitato)")
 
 
 class SubmissionStatus(BaseModel):

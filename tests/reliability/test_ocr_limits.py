@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from qdrant_client import models
 
-from ingest.components.pdf_ocr import MAX_OCR_PIXELS, render_scale, tesseract_available
+from ingest.components.pdf_ocr import MAX_OCR_PIXELS, PdfOcrFallback, render_scale, tesseract_available
 from ingest.service import IngestService
 from kb.models.embedders import HashingEmbedder
+from kb.settings import Settings
 from kb.storage.backends.edge import EdgeBackend
+from search_api.app import create_app
+from tests.search_api.api_fixture import LOCAL_URL
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PAGE_WORDS = ["fotovoltaico municipio scuola primaria", "biblioteca illuminazione giardino pubblico",
@@ -63,3 +68,36 @@ def test_ocr_stops_at_max_pages_and_reports_the_rest(tmp_path: Path) -> None:
     text = " ".join(h.payload["text"] for h in backend.scroll(flt, 100)[0]).lower()
     assert "fotovoltaico" in text and "biblioteca" in text and "acquedotto" not in text
     backend.close()
+
+
+@pytest.mark.skipif(not tesseract_available(), reason="tesseract-ocr-ita not installed (make system-deps)")
+@pytest.mark.parametrize(("limits", "most_pages"), [({"similar_ocr_pages": 1}, 1),
+                                                   ({"similar_ocr_seconds": 0.05}, 1)])
+def test_similar_reads_a_scan_within_its_own_smaller_ocr_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                limits: dict[str, Any], most_pages: int) -> None:
+    """POST /similar is open to anyone: a scanned file gets a few pages of OCR, not an ingestion's 100, and the
+    answer says which pages the comparison left out."""
+    read: list[int] = []
+    real = PdfOcrFallback._ocr_page
+
+    def counted(self: PdfOcrFallback, pdf: Any, path: Path, index: int, deadline: float) -> str:
+        read.append(index + 1)
+        return real(self, pdf, path, index, deadline)
+
+    monkeypatch.setattr(PdfOcrFallback, "_ocr_page", counted)
+    settings = Settings(index_path=tmp_path / "index", files_path=tmp_path / "files",
+                        uploads_path=tmp_path / "uploads", model="hashing-32", rate_limit_enabled=False,
+                        enrich_enabled=False, **limits)
+    with TestClient(create_app(settings, embedder=HashingEmbedder()), base_url=LOCAL_URL) as client:
+        response = client.post("/similar", files={"file": ("scansione.pdf", scanned_pdf(PAGE_WORDS),
+                                                           "application/pdf")})
+    assert response.status_code == 200, response.text
+    assert 1 <= len(read) <= most_pages  # ingestion would read all three
+    warning = " ".join(response.json()["warnings"])
+    unread = [p for p in (1, 2, 3) if p not in read]
+    assert f"pagine non lette: {', '.join(map(str, unread))}" in warning and "su 3" in warning
+
+
+def test_the_ocr_budget_is_validated() -> None:
+    with pytest.raises(ValueError, match="max_seconds"):
+        PdfOcrFallback(max_seconds=0)

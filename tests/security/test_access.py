@@ -178,7 +178,7 @@ def _post_counting_body_reads(client: TestClient, path: str, key: str | None,
             "Content-Type: text/plain\r\n\r\n").encode()
     parts = [head] + [b"x" * 65536] * chunks + [f"\r\n--{boundary}--\r\n".encode()]
     headers = [(b"content-type", f"multipart/form-data; boundary={boundary}".encode()),
-               (b"content-length", str(sum(map(len, parts))).encode()), (b"host", b"testserver")]
+               (b"content-length", str(sum(map(len, parts))).encode()), (b"host", b"localhost")]
     if key is not None:
         headers.append((b"x-api-key", key.encode()))
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
