@@ -18,6 +18,7 @@ from ingest.enrich.gazetteer import Gazetteer
 from ingest.enrich.places import find_places, find_regione
 from ingest.enrich.tagging import Tagger
 from kb.storage.schema import population_band
+from kb.text.territory import TERRITORY_FIELDS, canonical
 
 DECLARED, EXTRACTED = "dichiarato", "estratto"
 # fields enrichment may fill, so the ones a submitter gave are recorded as declared
@@ -111,7 +112,8 @@ def enrich_metadata(meta: dict[str, Any], found: dict[str, Value], min_confidenc
     for name, item in found.items():
         if item.confidence < min_confidence or not _empty(meta.get(name)):
             continue
-        out[name] = item.value
+        # the spelling declared values are stored in, so filters find both (kb/text/territory.py)
+        out[name] = canonical(name, str(item.value)) if name in TERRITORY_FIELDS else item.value
         provenance[name] = {"origine": EXTRACTED, "affidabilita": item.confidence, "fonte": item.evidence[:200]}
         extracted.append(name)
     if "popolazione" in extracted:

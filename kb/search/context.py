@@ -23,20 +23,16 @@ from importlib import resources
 import yaml
 
 from kb.search.fusion import DocumentHit
-from kb.text.analysis import fold
+from kb.text.territory import canonical_regione, territory_key
 
 EXPERIENCE_TYPES = frozenset({"buona_pratica", "progetto"})
 
 
 @lru_cache(maxsize=1)
 def division_of() -> dict[str, str]:
-    """Folded regione name -> ISTAT division."""
+    """Official regione name -> ISTAT division."""
     data = yaml.safe_load(resources.files("kb.data").joinpath("regioni.yaml").read_text(encoding="utf-8"))
-    return {_key(region): division for division, regions in data.items() for region in regions}
-
-
-def _key(regione: str) -> str:
-    return "".join(ch for ch in fold(regione) if ch.isalnum())
+    return {canonical_regione(region): division for division, regions in data.items() for region in regions}
 
 
 @dataclass(frozen=True)
@@ -59,10 +55,11 @@ def size_similarity(population: int | None, reference: int | None) -> float:
 def area_similarity(regione: str | None, reference: str | None) -> float:
     if not regione or not reference:
         return 0.0
-    if _key(regione) == _key(reference):
+    regione, reference = canonical_regione(regione), canonical_regione(reference)  # 'Val d'Aosta' is Valle d'Aosta
+    if territory_key(regione) == territory_key(reference):
         return 1.0
     divisions = division_of()
-    here, there = divisions.get(_key(regione)), divisions.get(_key(reference))
+    here, there = divisions.get(regione), divisions.get(reference)
     return 0.5 if here is not None and here == there else 0.0
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from qdrant_client import models
 
 from kb.storage.schema import DocType, Level, encode_flag
+from kb.text.territory import canonical_regione, canonical_values
 
 
 class BandoStatus(StrEnum):
@@ -53,6 +54,17 @@ class SearchFilters(BaseModel):
     eligible_regione: str | None = Field(default=None, description="calls of this regione or of none (national)")
     calls_in_status: list[BandoStatus] = Field(default_factory=list,
                                                description="funding calls only in these statuses; other types stay")
+
+    @field_validator("regione", "provincia", "comune")
+    @classmethod
+    def _territories(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """The spelling documents are stored in (kb/text/territory.py): `lombardia` finds `Lombardia`."""
+        return canonical_values(str(info.field_name), value)
+
+    @field_validator("eligible_regione")
+    @classmethod
+    def _eligible_regione(cls, value: str | None) -> str | None:
+        return (canonical_regione(value) or None) if value else None
 
     def to_qdrant(self, today: dt.date | None = None) -> models.Filter | None:
         must: list[models.Condition] = []

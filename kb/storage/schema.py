@@ -14,7 +14,9 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from kb.text.territory import canonical
 
 DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
@@ -104,6 +106,14 @@ class DocumentMetadata(BaseModel):
         if wrong:
             raise ValueError(f"temi sconosciuti {wrong}; validi: {', '.join(known)}")
         return list(dict.fromkeys(value))
+
+    @field_validator("comune", "provincia", "regione")
+    @classmethod
+    def _territory(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Stored in the spelling filters look for (kb/text/territory.py); a blank value is no value."""
+        if value is None:
+            return None
+        return canonical(str(info.field_name), value) or None
 
     @field_validator("beneficiaries")
     @classmethod

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import JsonDict
 
 from kb.storage.filters import BandoStatus, SearchFilters
 from kb.storage.schema import DocType, Level
+from kb.text.territory import TERRITORY_FIELDS, canonical_values
 
 _SDG_ITEMS: JsonDict = {"items": {"type": "integer", "minimum": 1, "maximum": 17}}
 _VALUE_ITEMS: JsonDict = {"items": {"type": "string", "maxLength": 120}}
@@ -47,9 +48,12 @@ class FilterParams(BaseModel):
 
     @field_validator("theme", "regione", "provincia", "comune", "population_band")
     @classmethod
-    def _short_values(cls, value: list[str]) -> list[str]:
+    def _short_values(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        """Trimmed, blanks dropped; places in the spelling the index stores (the pages show them selected)."""
         if any(len(v) > 120 for v in value):
             raise ValueError("valore troppo lungo (massimo 120 caratteri)")
+        if info.field_name in TERRITORY_FIELDS:
+            return canonical_values(info.field_name, value)
         return [v.strip() for v in value if v.strip()]
 
     @model_validator(mode="after")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kb.storage.schema import Level
+from kb.text.territory import canonical_regione
 from search_api.schemas.common import Passage
 
 
@@ -28,6 +29,12 @@ class OverviewRequest(BaseModel):
     per_level: int = Field(default=10, ge=1, le=50, description="Atti al massimo per livello")
     passages: int = Field(default=2, ge=1, le=3, description="Passaggi citati per atto")
     format: ExportFormat = Field(default=ExportFormat.json, description="json, markdown o csv")
+
+    @field_validator("regione")
+    @classmethod
+    def _regione(cls, value: str | None) -> str | None:
+        """The spelling acts are stored in (kb/text/territory.py): `veneto` keeps the acts of `Veneto`."""
+        return (canonical_regione(value) or None) if value else None
 
 
 class Act(BaseModel):

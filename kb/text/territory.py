@@ -1,0 +1,123 @@
+"""Regione, provincia and comune values in one spelling, the same when a document is written and when it is searched.
+
+Filters match stored keywords exactly, so `lombardia`, ` Lombardia ` or `Friuli Venezia Giulia` found nothing when
+the index held `Lombardia` and `Friuli-Venezia Giulia`. Every territory value therefore goes through `canonical()`:
+a key that ignores case, accents, apostrophes, hyphens, slashes and spacing (`territory_key`) looks the value up
+among the official names, which are ISTAT's Italian ones as the gazetteer writes them ("Trentino-Alto Adige",
+"Valle d'Aosta": the part before ISTAT's "/Südtirol", "/Vallée d'Aoste"), with common variants, the provinces' car
+plate codes ("MI" -> "Milano") and prefixes such as "Regione" or "Comune di". The comuni known are the shipped
+gazetteer's (`kb/data/comuni_lombardia.csv`); any other value is kept as written, only tidied (NFC, plain
+apostrophes, single spaces, trimmed), because no list of every name a document may carry exists here.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+TERRITORY_FIELDS = ("regione", "provincia", "comune")
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u00b4\u0060\u2032", "'"))
+# spellings people write for a regione besides its name (hyphens, spaces, case and accents need no entry)
+_REGIONE_VARIANTS: dict[str, tuple[str, ...]] = {
+    "Trentino-Alto Adige": ("Trentino-Alto Adige/Südtirol", "Trentino-Südtirol"),
+    "Valle d'Aosta": ("Valle d'Aosta/Vallée d'Aoste", "Vallée d'Aoste", "Val d'Aosta", "Valle Aosta"),
+    "Friuli-Venezia Giulia": ("FVG",),
+}
+# words before a name that are not part of it, as keys, longest first
+_PREFIXES: dict[str, tuple[str, ...]] = {
+    "regione": ("regioneautonoma", "regionedella", "regionedel", "regione"),
+    "provincia": ("provinciaautonomadi", "cittametropolitanadi", "liberoconsorziocomunaledi", "provinciadi"),
+    "comune": ("comunedi",),
+}
+
+
+def tidy(value: str) -> str:
+    """NFC, plain apostrophes, runs of white space as one space, trimmed: the form of a value no list knows."""
+    return " ".join(unicodedata.normalize("NFC", value.translate(_APOSTROPHES)).split())
+
+
+def territory_key(value: str) -> str:
+    """Letters and digits only, lower case, no accents: 'Friuli - Venezia Giulia' and 'friuli venezia giulia',
+    'Sant’Angelo' and 'SANTANGELO' have the same key."""
+    decomposed = unicodedata.normalize("NFKD", value).casefold()
+    return "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+
+
+def _read(name: str) -> str:
+    return resources.files("kb.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def _table(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """key of each spelling -> official name; the first pair for a key wins, so official names go first."""
+    table: dict[str, str] = {}
+    for spelling, official in pairs:
+        table.setdefault(territory_key(spelling), official)
+    return table
+
+
+@lru_cache(maxsize=1)
+def regioni() -> dict[str, str]:
+    """The 20 regioni (kb/data/regioni.yaml) and their variants, by key."""
+    names = [str(r) for regions in yaml.safe_load(_read("regioni.yaml")).values() for r in regions]
+    return _table([(n, n) for n in names] + [(v, n) for n, vs in _REGIONE_VARIANTS.items() for v in vs])
+
+
+@lru_cache(maxsize=1)
+def province() -> dict[str, str]:
+    """The 107 provinces (kb/data/province.yaml) by key of their name, their other names and their plate code."""
+    data = yaml.safe_load(_read("province.yaml"))
+    names = [(str(name), str(name)) for name, _, _ in data.values()]
+    others = [(str(alias), str(name)) for name, _, aliases in data.values() for alias in aliases]
+    plates = [(str(sigla), str(name)) for sigla, (name, _, _) in data.items()]
+    return _table(names + others + plates)
+
+
+@lru_cache(maxsize=1)
+def comuni() -> dict[str, str]:
+    """The comuni of the shipped gazetteer, by key of their Italian name and of their name in another language."""
+    rows = csv.DictReader(io.StringIO(_read("comuni_lombardia.csv")), delimiter=";")
+    pairs = [(row[column].strip(), row["Denominazione in italiano"].strip()) for row in rows
+             for column in ("Denominazione in italiano", "Denominazione altra lingua") if (row[column] or "").strip()]
+    return _table(pairs)
+
+
+_TABLES: dict[str, Callable[[], dict[str, str]]] = {"regione": regioni, "provincia": province, "comune": comuni}
+
+
+def _lookup(field: str, text: str) -> str | None:
+    table, key = _TABLES[field](), territory_key(text)
+    if key in table:
+        return table[key]
+    for prefix in _PREFIXES[field]:
+        if key.startswith(prefix) and key[len(prefix):] in table:
+            return table[key[len(prefix):]]
+    return None
+
+
+def canonical(field: str, value: str) -> str:
+    """The official name of a regione, provincia or comune (`field`), or the value tidied when no list has it;
+    '' for a blank value."""
+    if field not in _TABLES:
+        raise ValueError(f"campo territoriale sconosciuto {field!r}; validi: {', '.join(TERRITORY_FIELDS)}")
+    text = tidy(value)
+    if not text:
+        return ""
+    found = _lookup(field, text)
+    if found is None and "/" in text:  # a bilingual name, "Bolzano/Bozen": its Italian part
+        found = _lookup(field, text.split("/", 1)[0])
+    return found or text
+
+
+def canonical_regione(value: str) -> str:
+    return canonical("regione", value)
+
+
+def canonical_values(field: str, values: Iterable[str]) -> list[str]:
+    """Each value canonical, blanks dropped, each value once (in first-seen order)."""
+    return list(dict.fromkeys(c for c in (canonical(field, v) for v in values) if c))
