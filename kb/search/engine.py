@@ -74,6 +74,10 @@ class SearchEngine:
 
     # -- the one entry point ------------------------------------------------------------------------------------
     def search(self, request: SearchRequest) -> SearchPage:
+        with self.backend.reading():  # one version of every document, from the lists to the shown passages
+            return self._search(request)
+
+    def _search(self, request: SearchRequest) -> SearchPage:
         clock = _StepClock()
         today = request.today or self.clock()
         filters, interpreted = self._interpret(request)
@@ -141,7 +145,8 @@ class SearchEngine:
         return probe_from_text(self.encoder.analyzer, self.embedder, text)
 
     def probe_document(self, doc_id: str) -> Probe | None:
-        return probe_from_document(self.encoder.analyzer, self.embedder, self.backend, doc_id)
+        with self.backend.reading():
+            return probe_from_document(self.encoder.analyzer, self.embedder, self.backend, doc_id)
 
     def _interpret(self, request: SearchRequest) -> tuple[SearchFilters, dict[str, list[str]]]:
         filters = request.filters or SearchFilters()

@@ -12,7 +12,7 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,7 @@ from kb.storage.backends.base import (
 from kb.storage.backends.edge_filters import to_edge_filter
 from kb.storage.model_record import check_model, new_record
 from kb.storage.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
+from kb.storage.snapshot import VersionGate
 
 SCHEMA_FILE = "kb_schema.json"
 _EDGE_INDEX_TYPES = {
@@ -58,6 +59,7 @@ class EdgeBackend:
         self.model_name = model_name
         self._shard: Any = None
         self._lock = threading.RLock()
+        self._gate = VersionGate()
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def ensure_collection(self, dense_dim: int | None) -> None:
@@ -145,9 +147,13 @@ class EdgeBackend:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        """Readers in this process never observe the steps inside as separate states."""
-        with self._lock:
+        """Readers in this process never observe the steps inside as separate states: not within one call (the
+        shard lock) nor across the calls of one search (`reading`)."""
+        with self._gate.writing(), self._lock:
             yield
+
+    def reading(self) -> AbstractContextManager[None]:
+        return self._gate.reading()
 
     def flush(self) -> None:
         with self._lock:

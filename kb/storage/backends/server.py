@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ from kb.storage.backends.base import (
 from kb.storage.model_record import ANALYZER_KEY, DIMENSION_KEY, MODEL_KEY, REEMBED_KEY, check_model, new_record
 from kb.storage.retry import READ_RETRY, WRITE_RETRY, RetryPolicy, is_transient
 from kb.storage.schema import DENSE_VECTOR, PAYLOAD_INDEXES, SPARSE_VECTOR
+from kb.storage.snapshot import VersionGate
 
 T = TypeVar("T")
 
@@ -54,6 +55,7 @@ class ServerBackend:
         self._client: Any = client  # a QdrantClient, or a test double with the same methods
         self._read_retry, self._write_retry = read_retry, write_retry
         self._lock = threading.RLock()
+        self._gate = VersionGate()
 
     @property
     def client(self) -> QdrantClient:
@@ -158,8 +160,11 @@ class ServerBackend:
 
     @contextmanager
     def atomic(self) -> Iterator[None]:
-        with self._lock:
+        with self._gate.writing(), self._lock:
             yield
+
+    def reading(self) -> AbstractContextManager[None]:
+        return self._gate.reading()
 
     def flush(self) -> None:
         return None
