@@ -8,6 +8,7 @@ checks run through the pipeline in groups, so the encoder gets full batches acro
 
 from __future__ import annotations
 
+import datetime as dt
 import glob
 import hashlib
 import logging
@@ -37,6 +38,7 @@ class FileOutcome:
     code: str | None = None
     message: str | None = None
     warnings: list[str] = field(default_factory=list)
+    kept_version: str | None = None  # refused replacement: when the version still indexed was stored (ISO date)
 
 
 @dataclass
@@ -129,14 +131,15 @@ class IngestService:
                 continue
             decided = self._admit(path, data, overrides, defaults, claims)
             if isinstance(decided, FileOutcome):
-                outcomes[position] = decided
+                outcomes[position] = self._with_kept_version(decided)
                 continue
             group.append((position, *decided))
             if len(group) >= self.group_size:
-                outcomes.update(zip([g[0] for g in group], self._run([(p, d) for _, p, d in group]), strict=True))
+                outcomes.update(zip([g[0] for g in group], self._run_group([(p, d) for _, p, d in group]),
+                                    strict=True))
                 group = []
         if group:
-            outcomes.update(zip([g[0] for g in group], self._run([(p, d) for _, p, d in group]), strict=True))
+            outcomes.update(zip([g[0] for g in group], self._run_group([(p, d) for _, p, d in group]), strict=True))
         self.backend.flush()
         found = [outcomes[i] for i in sorted(outcomes)]
         return IngestReport([FileOutcome(e.source, "skipped", code=e.code, message=e.message) for e in missing] + found)
@@ -145,7 +148,11 @@ class IngestService:
                      defaults: dict[str, Any] | None = None) -> FileOutcome:
         """One file (e.g. an upload): never raises for bad input, returns what happened to it."""
         decided = self._admit(path, data, overrides, defaults, _Claims())
-        return decided if isinstance(decided, FileOutcome) else self._run([decided])[0]
+        if isinstance(decided, FileOutcome):
+            if decided.doc_id is None and decided.status == "skipped" and (overrides or {}).get("doc_id"):
+                decided.doc_id = str((overrides or {})["doc_id"]).strip()  # the document it was meant to replace
+            return self._with_kept_version(decided)
+        return self._run_group([decided])[0]
 
     def delete(self, doc_id: str) -> int:
         flt = models.Filter(must=[_eq("doc_id", doc_id)])
@@ -164,8 +171,9 @@ class IngestService:
         try:
             item = prepare(path, data, overrides, defaults)
             doc_id = self._doc_id_for(item, claims)
-            if self._complete(doc_id, item.version(self.model_name), item):
-                return FileOutcome(item.source, "unchanged", doc_id=doc_id)
+            present = self._complete(doc_id, item.version(self.model_name), item)
+            if present:  # the document's chunks, as they are indexed: nothing was written, nothing is missing
+                return FileOutcome(item.source, "unchanged", doc_id=doc_id, chunks=present)
             twin = claims.hashes.get(item.content_hash)
             if twin is None:
                 hits = self.backend.scroll(models.Filter(must=[_eq("content_hash", item.content_hash)],
@@ -180,17 +188,18 @@ class IngestService:
         except Exception as exc:
             return _skipped(str(path), exc)
 
-    def _complete(self, doc_id: str, version: str, item: PreparedFile) -> bool:
-        """This version is in the index entire and alone, and its original is stored. A crash can leave any of
-        these undone (the first batches of the chunks, the old version beside the new, no original): then the
-        file is indexed again, which rewrites the same chunk ids and removes everything else of the document."""
+    def _complete(self, doc_id: str, version: str, item: PreparedFile) -> int:
+        """Its chunks if this version is in the index entire and alone, and its original is stored, else 0. A
+        crash can leave any of these undone (the first batches of the chunks, the old version beside the new, no
+        original): then the file is indexed again, which rewrites the same chunk ids and removes everything else
+        of the document."""
         this = models.Filter(must=[_eq("doc_id", doc_id), _eq("version", version)])
         present = self.backend.count(this)
         if not present:
-            return False
+            return 0
         expected = self.backend.scroll(this, limit=1)[0][0].payload.get("chunk_count", present)
         others = self.backend.count(models.Filter(must=[_eq("doc_id", doc_id)], must_not=[_eq("version", version)]))
-        return present == expected and not others and self._original_stored(doc_id, item)
+        return int(present) if present == expected and not others and self._original_stored(doc_id, item) else 0
 
     def _original_stored(self, doc_id: str, item: PreparedFile) -> bool:
         if self.files_path is None:
@@ -206,6 +215,28 @@ class IngestService:
     def _originals(self, doc_id: str) -> list[Path]:
         return stored_originals(self.files_path, doc_id) if self.files_path is not None else []
 
+    def _run_group(self, items: list[tuple[PreparedFile, str]]) -> list[FileOutcome]:
+        return [self._with_kept_version(outcome) for outcome in self._run(items)]
+
+    def _with_kept_version(self, outcome: FileOutcome) -> FileOutcome:
+        """A refused file that was to replace an indexed document says so, and that the indexed version stays
+        (searchable, served): never a bare 'scartato' while the old version is what users see."""
+        if outcome.status != "skipped" or not outcome.doc_id:
+            return outcome
+        kept = int(self.backend.count(models.Filter(must=[_eq("doc_id", outcome.doc_id)])))
+        if not kept:
+            return outcome
+        stored = self._originals(outcome.doc_id)
+        try:
+            since = dt.datetime.fromtimestamp(stored[0].stat().st_mtime, dt.UTC).date() if stored else None
+        except OSError:
+            since = None
+        version = f"la versione del {since:%d/%m/%Y}" if since else "la versione già indicizzata"
+        outcome.chunks, outcome.kept_version = kept, since.isoformat() if since else None
+        outcome.message = (f"sostituzione scartata: {outcome.message or outcome.code}; resta in archivio {version} "
+                           f"({kept} frammenti), ancora consultabile")
+        return outcome
+
     def _run(self, items: list[tuple[PreparedFile, str]]) -> list[FileOutcome]:
         """One pipeline run for a group; if it fails, each file alone, so the failure stays with its file."""
         try:
@@ -215,7 +246,9 @@ class IngestService:
         except Exception as exc:
             if len(items) > 1:
                 return [self._run([item])[0] for item in items]
-            return [_skipped(items[0][0].source, exc)]
+            failed = _skipped(items[0][0].source, exc)
+            failed.doc_id = items[0][1]
+            return [failed]
         written: dict[str, int] = result.get("writer", {}).get("written_per_doc", {})
         needing = {d.meta.get("doc_id"): d.meta.get("pages_needing_ocr", [])
                    for d in result.get("ocr", {}).get("documents", [])}
@@ -229,13 +262,13 @@ class IngestService:
                 failure: str | None) -> FileOutcome:
         if not written:
             if needing:
-                return FileOutcome(item.source, "skipped", code="needs_ocr", message="il PDF non ha testo "
-                                   "(scansione) e l'OCR non è disponibile: installare tesseract-ocr-ita")
+                return FileOutcome(item.source, "skipped", doc_id=doc_id, code="needs_ocr", message="il PDF non ha "
+                                   "testo (scansione) e l'OCR non è disponibile: installare tesseract-ocr-ita")
             if failure or item.mime == "application/pdf":
-                return FileOutcome(item.source, "skipped", code="corrupt_file",
+                return FileOutcome(item.source, "skipped", doc_id=doc_id, code="corrupt_file",
                                    message=f"file danneggiato: {failure or 'PDF illeggibile'}")
-            return FileOutcome(item.source, "skipped", code="no_text", message="nessun testo estratto: "
-                               "il documento è vuoto")
+            return FileOutcome(item.source, "skipped", doc_id=doc_id, code="no_text", message="nessun testo "
+                               "estratto: il documento è vuoto")
         self._store_original(doc_id, item.path, item.data)
         outcome = FileOutcome(item.source, "indexed", doc_id=doc_id, chunks=written)
         if needing:

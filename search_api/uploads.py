@@ -47,6 +47,7 @@ class JobStatus:
     code: str | None = None
     message: str | None = None
     warnings: list[str] | None = None
+    kept_version: str | None = None  # scartato: the date of the version that stays indexed (None: nothing stays)
 
 
 def _now() -> str:
@@ -158,7 +159,7 @@ class IngestWorker:
             outcome = self._ingest(path, path.read_bytes(), {**job["overrides"], "doc_id": doc_id})
             status.status = FINAL_BY_OUTCOME.get(outcome.status, JobState.scartato)
             status.chunks, status.code, status.message = outcome.chunks, outcome.code, outcome.message
-            status.warnings = outcome.warnings or None
+            status.warnings, status.kept_version = outcome.warnings or None, outcome.kept_version
         except Exception as exc:
             logger.exception("ingestion of upload %s failed", doc_id)
             status.status, status.code = JobState.scartato, "processing_error"

@@ -73,10 +73,13 @@ class SubmissionStatus(BaseModel):
     filename: str | None = None
     submitted_at: str | None = None
     finished_at: str | None = None
-    chunks: int = 0
+    chunks: int = Field(default=0, description="Frammenti indicizzati del documento: per invariato quelli già in "
+                        "archivio, per scartato quelli della versione precedente che resta consultabile (0: nessuna)")
     code: str | None = Field(default=None, description="Codice del problema, se scartato o duplicato")
     message: str | None = None
     warnings: list[str] | None = None
+    kept_version: str | None = Field(default=None, description="Se l'invio sostituiva un documento ed è stato "
+                                     "scartato: data (AAAA-MM-GG) della versione che resta in archivio")
     status_url: str
     url: str
 
