@@ -8,16 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from qdrant_client import models
 
 from ingest.components.pdf_ocr import MAX_OCR_PIXELS, PdfOcrFallback, render_scale, tesseract_available
 from ingest.service import IngestService
 from kb.models.embedders import HashingEmbedder
-from kb.settings import Settings
 from kb.storage.backends.edge import EdgeBackend
-from search_api.app import create_app
-from tests.search_api.api_fixture import LOCAL_URL
+from tests.search_api.api_fixture import hashing_api
 
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 PAGE_WORDS = ["fotovoltaico municipio scuola primaria", "biblioteca illuminazione giardino pubblico",
@@ -85,10 +82,7 @@ def test_similar_reads_a_scan_within_its_own_smaller_ocr_budget(tmp_path: Path, 
         return real(self, pdf, path, index, deadline)
 
     monkeypatch.setattr(PdfOcrFallback, "_ocr_page", counted)
-    settings = Settings(index_path=tmp_path / "index", files_path=tmp_path / "files",
-                        uploads_path=tmp_path / "uploads", model="hashing-32", rate_limit_enabled=False,
-                        enrich_enabled=False, **limits)
-    with TestClient(create_app(settings, embedder=HashingEmbedder()), base_url=LOCAL_URL) as client:
+    with hashing_api(tmp_path, "", ocr_enabled=True, **limits) as client:
         response = client.post("/similar", files={"file": ("scansione.pdf", scanned_pdf(PAGE_WORDS),
                                                            "application/pdf")})
     assert response.status_code == 200, response.text

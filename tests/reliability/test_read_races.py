@@ -5,17 +5,14 @@ a cut body."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.models.embedders import HashingEmbedder
-from kb.settings import Settings
-from search_api.app import create_app
-from tests.search_api.api_fixture import LOCAL_URL
+from tests.search_api.api_fixture import hashing_api
 
 KEY = "chiave-di-prova-affidabilita"
 DOC = "delibera-verde"
@@ -31,10 +28,7 @@ VERSIONS = {_version(i) for i in range(4)}
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_path=tmp_path / "index", files_path=tmp_path / "files",  # type: ignore[call-arg]
-                        uploads_path=tmp_path / "uploads", api_key=KEY, model="hashing-32", ocr_enabled=False,
-                        enrich_enabled=False, rate_limit_enabled=False)
-    with TestClient(create_app(settings, embedder=HashingEmbedder()), base_url=LOCAL_URL) as client:
+    with hashing_api(tmp_path, KEY) as client:
         yield client
 
 
@@ -58,25 +52,30 @@ def _check_read(response: Any) -> None:
     assert response.content in VERSIONS
 
 
+def _during_the_name_lookup(api: TestClient, monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    """Run `action` once, inside the file route, after it found the file: the route looks up the display name
+    then (one scroll of the index), so the document changes between finding the file and sending it."""
+    backend = api.app.state.services.backend  # type: ignore[attr-defined]
+    real_scroll = backend.scroll
+
+    def scroll_then_act(*args: Any, **kwargs: Any) -> Any:
+        found = real_scroll(*args, **kwargs)
+        monkeypatch.setattr(backend, "scroll", real_scroll)
+        action()
+        return found
+
+    monkeypatch.setattr(backend, "scroll", scroll_then_act)
+
+
 def test_a_file_deleted_after_it_was_found_is_still_sent_whole(api: TestClient,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     _upload(api, 0)
     _wait(api)
-    backend = api.app.state.services.backend  # type: ignore[attr-defined]
-    real_scroll = backend.scroll
-
-    def scroll_then_delete(*args: Any, **kwargs: Any) -> Any:
-        """The route looks up the file's display name after finding the file: the document goes in between."""
-        found = real_scroll(*args, **kwargs)
-        assert api.delete(f"/documents/{DOC}", headers={"X-API-Key": KEY}).status_code == 200
-        return found
-
-    monkeypatch.setattr(backend, "scroll", scroll_then_delete)
+    _during_the_name_lookup(api, monkeypatch, lambda: _delete(api))
     response = api.get(f"/documents/{DOC}/file")
     assert response.status_code == 200  # answered 500 "File at path ... does not exist" before
     assert response.content == _version(0)
     assert int(response.headers["content-length"]) == len(_version(0))
-    monkeypatch.undo()
     assert api.get(f"/documents/{DOC}/file").status_code == 404
 
 
@@ -84,21 +83,20 @@ def test_a_file_replaced_while_being_answered_is_sent_as_opened(api: TestClient,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     _upload(api, 1)
     _wait(api)
-    backend = api.app.state.services.backend  # type: ignore[attr-defined]
-    real_scroll = backend.scroll
-
-    def scroll_then_replace(*args: Any, **kwargs: Any) -> Any:
-        found = real_scroll(*args, **kwargs)
-        monkeypatch.setattr(backend, "scroll", real_scroll)
-        _upload(api, 3)  # a longer version replaces the file once the route has it
-        _wait(api)
-        return found
-
-    monkeypatch.setattr(backend, "scroll", scroll_then_replace)
+    _during_the_name_lookup(api, monkeypatch, lambda: _replace(api, 3))
     response = api.get(f"/documents/{DOC}/file")
     assert response.content == _version(1)  # the version that was opened, whole
     assert int(response.headers["content-length"]) == len(_version(1))
     assert api.get(f"/documents/{DOC}/file").content == _version(3)
+
+
+def _replace(api: TestClient, version: int) -> None:
+    _upload(api, version)
+    _wait(api)
+
+
+def _delete(api: TestClient) -> None:
+    assert api.delete(f"/documents/{DOC}", headers={"X-API-Key": KEY}).status_code == 200
 
 
 def test_ranges_are_served_from_the_open_file(api: TestClient) -> None:

@@ -14,11 +14,9 @@ from fastapi.testclient import TestClient
 
 from ingest.service import IngestService
 from kb.models.embedders import HashingEmbedder
-from kb.settings import Settings
 from kb.storage.backends.edge import EdgeBackend
-from search_api.app import create_app
 from tests.reliability.hostile_names import DISK_NAMES, UPLOAD_NAMES
-from tests.search_api.api_fixture import LOCAL_URL
+from tests.search_api.api_fixture import hashing_api
 
 KEY = "chiave-di-prova-affidabilita"
 DOC_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
@@ -39,10 +37,7 @@ def _inside(path: Path, folders: tuple[Path, ...]) -> bool:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_path=tmp_path / "index", files_path=tmp_path / "files",  # type: ignore[call-arg]
-                        uploads_path=tmp_path / "uploads", api_key=KEY, model="hashing-32", ocr_enabled=False,
-                        enrich_enabled=False, rate_limit_enabled=False)
-    with TestClient(create_app(settings, embedder=HashingEmbedder()), base_url=LOCAL_URL) as client:
+    with hashing_api(tmp_path, KEY) as client:
         yield client
 
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import yaml
+from fastapi.testclient import TestClient
 
+from kb.models.embedders import HashingEmbedder
+from kb.settings import Settings
+from search_api.app import create_app
 from tests.conftest import REPO
 from tests.report_pdf import META, render_report
 
@@ -28,3 +35,16 @@ def write_corpus(folder: Path) -> Path:
     (folder / "relazione-valgrande.pdf.meta.yaml").write_text(yaml.safe_dump(META, allow_unicode=True),
                                                               encoding="utf-8")
     return folder
+
+
+@contextmanager
+def hashing_api(root: Path, key: str, **overrides: Any) -> Iterator[TestClient]:
+    """A started app over a new Edge index in `root`, with the hashing embedder: for tests about plumbing (uploads,
+    statuses, races), without OCR, enrichment or rate limits unless `overrides` asks."""
+    options: dict[str, Any] = {"api_key": key, "ocr_enabled": False, "enrich_enabled": False,
+                               "rate_limit_enabled": False, **overrides}
+    settings = Settings(index_path=root / "index", files_path=root / "files", uploads_path=root / "uploads",
+                        model="hashing-32", **options)
+    with TestClient(create_app(settings, embedder=HashingEmbedder()), base_url=LOCAL_URL) as client:
+        yield client
+

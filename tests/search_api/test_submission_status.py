@@ -12,10 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kb.models.embedders import HashingEmbedder
-from kb.settings import Settings
-from search_api.app import create_app
-from tests.search_api.api_fixture import LOCAL_URL
+from tests.search_api.api_fixture import hashing_api
 
 KEY = "chiave-di-prova-stato-invii"
 DOC = "orti-urbani"
@@ -26,10 +23,7 @@ BROKEN_PDF = b"%PDF-1.7\n" + b"\x00garbage" * 200
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[TestClient]:
-    settings = Settings(index_path=tmp_path / "index", files_path=tmp_path / "files",  # type: ignore[call-arg]
-                        uploads_path=tmp_path / "uploads", api_key=KEY, model="hashing-32", ocr_enabled=False,
-                        enrich_enabled=False, rate_limit_enabled=False)
-    with TestClient(create_app(settings, embedder=HashingEmbedder()), base_url=LOCAL_URL) as client:
+    with hashing_api(tmp_path, KEY) as client:
         yield client
 
 
