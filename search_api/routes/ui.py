@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
+from kb.text.territory import canonical_values
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.errors import ApiError, validation_details
 from search_api.ratelimit import Budget
@@ -35,13 +36,17 @@ EXAMPLES = (
 )
 # the pages take the three APIs' parameters: their list fields, as the APIs read them
 LIST_FIELDS = SEARCH_QUERY.lists | BANDI_QUERY.lists | OVERVIEW_QUERY.lists
+TERRITORY_FIELDS = frozenset({"regione", "provincia", "comune"})
 
 
 def _params(request: Request) -> dict[str, Any]:
-    """Query string as a dict: list fields as lists, empty values dropped."""
+    """Query string as a dict: list fields as lists, empty values dropped, places in the spelling the facets show
+    (so `regione=lombardia` checks the "Lombardia" box it filters by)."""
     data: dict[str, Any] = {}
     for key in request.query_params:
         values = [v for v in request.query_params.getlist(key) if v.strip()]
+        if key in TERRITORY_FIELDS:
+            values = canonical_values(key, values)
         if values:
             data[key] = values if key in LIST_FIELDS else values[-1]
     return data

@@ -38,6 +38,12 @@ def test_a_checked_facet_narrows_and_stays_checked(api: TestClient) -> None:
     assert counted and f"Normativa <span class=\"conteggio\">({counted.group(1)})" in page
 
 
+def test_a_place_typed_in_any_spelling_checks_its_facet(api: TestClient) -> None:
+    page = _html(api, "/", q="comunità energetica", regione=" LOMBARDIA ")
+    assert 'name="regione" value="Lombardia" checked' in page  # the box it filters by, in the facets' spelling
+    assert 'name="regione" value="Veneto" checked' not in page
+
+
 def test_empty_state_and_invalid_input(api: TestClient) -> None:
     page = _html(api, "/", q="zzzxqy", mode="lexical")
     assert "Nessun documento corrisponde" in page
