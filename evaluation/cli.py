@@ -132,15 +132,17 @@ def enrichment(
     corpus: Annotated[list[Path], typer.Option(help="Cartelle dei documenti con metadati dichiarati (ripetibile)")]
     = [Path("corpus/buone_pratiche"), Path("corpus/progetti"), Path("corpus/normativa"), Path("corpus/bandi")],  # noqa: B006
     out: Annotated[Path, typer.Option(help="Cartella dei risultati")] = Path("results/eval"),
-    calibrate: Annotated[bool, typer.Option(help="Riscrive kb/data/tagging_calibration.yaml con le soglie "
-                                                 "calibrate")] = False,
+    calibrate: Annotated[bool, typer.Option(help="Ricalibra i tag SDG e temi su metà del corpus e riscrive "
+                                                 "kb/data/tagging_calibration.yaml (per il modello in uso)")] = False,
 ) -> None:
     """Confronta SDG, temi, luoghi, date e importi estratti con i metadati dichiarati del corpus."""
     import yaml
 
     from evaluation.enrichment import collect, evaluate, to_markdown
+    from evaluation.tag_calibration import calibration_file
     from ingest.enrich.gazetteer import load_gazetteer
-    from ingest.enrich.tagging import Tagger, load_calibration
+    from ingest.enrich.tag_rules import Calibration, calibrated_model, load_calibration
+    from ingest.enrich.tagging import Tagger
     from kb.models.factory import embedder_from_settings
     from kb.settings import get_settings
 
@@ -148,15 +150,24 @@ def enrichment(
     embedder = embedder_from_settings(settings)
     tagger = Tagger(embedder)
     tagger.warm_up()
+    if not calibrate and calibrated_model() != embedder.name:
+        _fail(f"i tag sono calibrati per il modello {calibrated_model()!r}, non per {embedder.name!r}: "
+              "eseguire `kb eval enrichment --calibrate`")
     samples = collect(corpus, embedder, tagger, load_gazetteer(settings.gazetteer_path), settings)
-    results = evaluate(samples, None if calibrate else load_calibration())
+    results = evaluate(samples, tagger.links, None if calibrate else load_calibration(embedder.name))
+    results["model"] = embedder.name
     out.mkdir(parents=True, exist_ok=True)
     (out / "enrichment.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
     (out / "enrichment.md").write_text(to_markdown(results), encoding="utf-8")
     if calibrate:
         target = Path(__file__).resolve().parents[1] / "kb" / "data" / "tagging_calibration.yaml"
-        header = ("# Written by `kb eval enrichment --calibrate`: tag thresholds fitted on half of the sample corpus "
-                  "(see results/eval/enrichment.md).\n")
-        target.write_text(header + yaml.safe_dump(results["calibration"], sort_keys=False), encoding="utf-8")
+        header = ("# Written by `kb eval enrichment --calibrate`: SDG and theme tagging parameters fitted on half of "
+                  "the sample corpus\n# for the model named below (held-out results: results/eval/enrichment.md); "
+                  "another model gets keywords_only.\n")
+        data = calibration_file(embedder.name, {f: Calibration.from_dict(c) for f, c in results["calibration"].items()},
+                                {f: Calibration.from_dict(c)
+                                 for f, c in results["keywords_only_calibration"].items()})
+        target.write_text(header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         load_calibration.cache_clear()
     typer.echo(to_markdown(results))
+

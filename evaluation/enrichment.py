@@ -5,22 +5,23 @@ Every corpus file goes through the ingestion pipeline up to the enricher (`build
 (only type and title are kept, as a bare upload would have); the extractors' output is compared with what the
 authors declared. Tag thresholds are fitted on one half of the documents (sorted ids, even positions) and the
 report gives precision and recall on the other half, so the numbers are not measured on the data they were tuned on.
+The grid search itself is `evaluation.tag_calibration`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ingest.components.metadata_enricher import document_view
+from evaluation.tag_calibration import calibrate
+from ingest.components.metadata_enricher import chunk_vectors, document_view
 from ingest.enrich.acts import act_key
 from ingest.enrich.document import extract_values
 from ingest.enrich.gazetteer import Gazetteer
-from ingest.enrich.tagging import FAMILIES, Calibration, LabelScores, Tagger, choose
+from ingest.enrich.tagging import FAMILIES, Calibration, LabelScores, Tagger, choose_all
 from ingest.formats import discover
 from ingest.pipeline import EMBEDDED, build_embedding_pipeline
 from ingest.prepare import prepare, slugify
@@ -31,8 +32,6 @@ FIELDS_BY_TYPE = {
     "progetto": ("comune", "provincia", "regione", "popolazione"),
     "normativa": ("reference", "level", "regione"),
 }
-GRID = {"keyword_weight": (0.4, 0.55, 0.7, 0.85, 1.0), "threshold": tuple(x / 20 for x in range(4, 19)),
-        "min_hits": (0.5, 1.0, 2.0, 3.0), "max_labels": (2, 3, 4)}
 
 
 @dataclass
@@ -62,10 +61,11 @@ def collect(paths: list[Path], embedder: Any, tagger: Tagger, gazetteer: Gazette
         bare = {"doc_id": doc_id, "doc_type": item.meta.doc_type.value, "title": stream.meta["title"]}
         stream = dataclasses.replace(stream, meta=bare)
         chunks = pipe.run({"router": {"sources": [stream]}})[EMBEDDED]["documents"]
-        text, vector = document_view(chunks)
-        found = extract_values(text, bare, vector, tagger, gazetteer)
+        text, _ = document_view(chunks)
+        vectors = chunk_vectors(chunks)
+        found = extract_values(text, bare, vectors, tagger, gazetteer)
         samples.append(Sample(doc_id, bare["doc_type"], item.meta.model_dump(mode="json"),
-                              tagger.scores(f"{bare['title']}\n{text}", vector),
+                              tagger.scores(f"{bare['title']}\n{text}", vectors, bare["doc_type"]),
                               {k: (v.value, v.confidence) for k, v in found.items()}))
     return sorted(samples, key=lambda s: s.doc_id)
 
@@ -74,32 +74,29 @@ def split(samples: list[Sample]) -> tuple[list[Sample], list[Sample]]:
     return samples[0::2], samples[1::2]
 
 
-def tag_metrics(samples: list[Sample], family: str, calibration: Calibration) -> dict[str, float]:
-    """Micro precision/recall/F1 of one tag family against the declared tags."""
-    tp = fp = fn = 0
+def gold_tags(samples: list[Sample]) -> dict[str, list[set[str]]]:
+    return {family: [{str(x) for x in s.declared.get(family) or []} for s in samples] for family in FAMILIES}
+
+
+def tag_metrics(samples: list[Sample], calibration: dict[str, Calibration],
+                links: dict[str, tuple[str, ...]]) -> dict[str, dict[str, Any]]:
+    """Per family, micro precision/recall/F1 of the tagger's choice against the declared tags."""
+    counts = {family: [0, 0, 0] for family in FAMILIES}  # tp, fp, fn
     for s in samples:
-        predicted = {t.label for t in choose(s.scores[family], calibration)}
-        gold = {str(x) for x in s.declared.get(family) or []}
-        tp, fp, fn = tp + len(predicted & gold), fp + len(predicted - gold), fn + len(gold - predicted)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-            "documents": len(samples), "declared": tp + fn, "extracted": tp + fp}
-
-
-def calibrate(samples: list[Sample], family: str) -> Calibration:
-    """The grid point with the best micro F1 (ties: higher precision, then the simpler setting)."""
-    best: tuple[tuple[float, float], Calibration] | None = None
-    for w, t, h, k in itertools.product(*GRID.values()):
-        calibration = Calibration(keyword_weight=float(w), threshold=float(t), min_hits=float(h),
-                                  max_labels=int(k))
-        m = tag_metrics(samples, family, calibration)
-        key = (m["f1"], m["precision"])
-        if best is None or key > best[0]:
-            best = (key, calibration)
-    assert best is not None
-    return best[1]
+        chosen = choose_all(s.scores, calibration, links)
+        for family in FAMILIES:
+            predicted = {t.label for t in chosen[family]}
+            gold = {str(x) for x in s.declared.get(family) or []}
+            c = counts[family]
+            c[0], c[1], c[2] = c[0] + len(predicted & gold), c[1] + len(predicted - gold), c[2] + len(gold - predicted)
+    report = {}
+    for family, (tp, fp, fn) in counts.items():
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        report[family] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
+                          "documents": len(samples), "declared": tp + fn, "extracted": tp + fp}
+    return report
 
 
 def _same(field_name: str, extracted: Any, declared: Any) -> bool:
@@ -136,15 +133,20 @@ def field_metrics(samples: list[Sample]) -> dict[str, dict[str, Any]]:
     return report
 
 
-def evaluate(samples: list[Sample], calibration: dict[str, Calibration] | None = None) -> dict[str, Any]:
-    """Calibrate on one half (unless given), measure tags on the other, fields on all documents."""
+def evaluate(samples: list[Sample], links: dict[str, tuple[str, ...]],
+             calibration: dict[str, Calibration] | None = None) -> dict[str, Any]:
+    """Calibrate on one half (unless given), measure tags on the other, fields on all documents. The keyword-only
+    fallback is fitted and measured the same way, as the baseline the model's similarity has to beat."""
     fit, held_out = split(samples)
-    calibration = calibration or {family: calibrate(fit, family) for family in FAMILIES}
+    calibration = calibration or calibrate([s.scores for s in fit], gold_tags(fit), links)
+    keywords = calibrate([s.scores for s in fit], gold_tags(fit), links, keywords_only=True)
     return {
         "documents": len(samples), "calibration_documents": len(fit), "held_out_documents": len(held_out),
         "calibration": {f: vars(c) for f, c in calibration.items()},
-        "tags_held_out": {f: tag_metrics(held_out, f, calibration[f]) for f in FAMILIES},
-        "tags_calibration_half": {f: tag_metrics(fit, f, calibration[f]) for f in FAMILIES},
+        "keywords_only_calibration": {f: vars(c) for f, c in keywords.items()},
+        "tags_held_out": tag_metrics(held_out, calibration, links),
+        "tags_calibration_half": tag_metrics(fit, calibration, links),
+        "tags_held_out_keywords_only": tag_metrics(held_out, keywords, links),
         "fields": field_metrics(samples),
     }
 
@@ -158,7 +160,10 @@ def to_markdown(results: dict[str, Any]) -> str:
     for family, m in results["tags_held_out"].items():
         lines.append(f"| {family} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['declared']} | "
                      f"{m['extracted']} |")
-    lines += ["", "Parametri calibrati: " + "; ".join(
+    for family, m in results.get("tags_held_out_keywords_only", {}).items():
+        lines.append(f"| {family}, solo parole chiave | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | "
+                     f"{m['declared']} | {m['extracted']} |")
+    lines += ["", f"Modello: {results.get('model', '—')}. Parametri calibrati: " + "; ".join(
         f"{f}: " + ", ".join(f"{k}={v}" for k, v in c.items()) for f, c in results["calibration"].items()), "",
         "## Campi (tutti i documenti)", "",
         "I comuni del corpus di esempio sono immaginari: nessuno è nell'elenco ISTAT, quindi qui il comune viene da "

@@ -1,7 +1,7 @@
 """Pipeline step: fill each document's empty metadata from its text, after embedding and before writing.
 
-It runs on the embedded chunks so the document's meaning comes for free (the mean of its chunk vectors), and it
-writes the result onto every chunk, which is what filters and facets read.
+It runs on the embedded chunks so the document's meaning comes for free (its chunk vectors, compared with the SDG and
+theme descriptions), and it writes the result onto every chunk, which is what filters and facets read.
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ class MetadataEnricher:
             by_doc[str(chunk.meta.get("doc_id"))].append(chunk)
         out: list[Document] = []
         for chunks in by_doc.values():
-            text, vector = document_view(chunks)
+            text, _ = document_view(chunks)
             meta = chunks[0].meta
-            found = extract_values(text, meta, vector, self._tagger, self._gazetteer)
+            found = extract_values(text, meta, chunk_vectors(chunks), self._tagger, self._gazetteer)
             enriched = enrich_metadata(meta, found, self.min_confidence)
             enriched.update(act_links(text, enriched))
             document_fields = {k: v for k, v in enriched.items() if meta.get(k) != v}
@@ -64,6 +64,11 @@ def document_view(chunks: list[Document]) -> tuple[str, list[float] | None]:
     """A document as enrichment sees it: its chunks' text in order (sorted in place) and their mean vector."""
     chunks.sort(key=lambda c: int(c.meta.get("chunk_index", 0)))
     return "\n\n".join(c.content or "" for c in chunks), _mean_vector(chunks)
+
+
+def chunk_vectors(chunks: list[Document]) -> list[list[float]]:
+    """The chunks' dense vectors in order: tagging compares each with the labels, so one section can carry a tag."""
+    return [list(c.embedding) for c in chunks if c.embedding]
 
 
 def _mean_vector(chunks: list[Document]) -> list[float] | None:

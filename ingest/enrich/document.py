@@ -16,7 +16,7 @@ from ingest.enrich.amounts import call_budget, comune_population, population_cap
 from ingest.enrich.dates import call_dates
 from ingest.enrich.gazetteer import Gazetteer
 from ingest.enrich.places import find_places, find_regione
-from ingest.enrich.tagging import Tagger
+from ingest.enrich.tagging import Tag, Tagger
 from kb.storage.schema import population_band
 from kb.text.territory import TERRITORY_FIELDS, canonical
 
@@ -38,7 +38,7 @@ def _empty(value: Any) -> bool:
     return value is None or value == [] or value == ""
 
 
-def extract_values(text: str, meta: dict[str, Any], doc_vector: list[float] | None, tagger: Tagger,
+def extract_values(text: str, meta: dict[str, Any], chunk_vectors: list[list[float]] | None, tagger: Tagger,
                    gazetteer: Gazetteer) -> dict[str, Value]:
     """Candidate values for the empty fields of one document (declared fields are not even looked at)."""
     doc_type = str(meta.get("doc_type") or "")
@@ -46,13 +46,10 @@ def extract_values(text: str, meta: dict[str, Any], doc_vector: list[float] | No
     wanted = {f for f in ENRICHABLE if _empty(meta.get(f))}
     found: dict[str, Value] = {}
     if wanted & {"sdg", "themes"}:
-        tags = tagger.tags(f"{title}\n{text}", doc_vector)
+        tags = tagger.tags(f"{title}\n{text}", chunk_vectors, doc_type)
         for family in ("sdg", "themes"):
-            chosen = tags[family]
-            if family in wanted and chosen:
-                labels = [int(t.label) if family == "sdg" else t.label for t in chosen]
-                found[family] = Value(labels, min(t.confidence for t in chosen),
-                                      ", ".join(f"{t.label} ({t.confidence:.2f})" for t in chosen))
+            if family in wanted and tags[family]:
+                found[family] = tag_value(family, tags[family])
     if doc_type in TERRITORIAL_TYPES:
         places = find_places(text, gazetteer, title)
         for name in ("comune", "provincia", "regione", "popolazione"):
@@ -82,6 +79,15 @@ def extract_values(text: str, meta: dict[str, Any], doc_vector: list[float] | No
     elif doc_type == "normativa":
         found.update(_own_act(title, text, wanted, gazetteer))
     return found
+
+
+def tag_value(family: str, tags: list[Tag]) -> Value:
+    """A family's tags as one field: the labels best first; its reliability is the tags' mean confidence (the share
+    of them expected to be right); the source names each tag with its own confidence and, if so, its rule."""
+    labels = [int(t.label) if family == "sdg" else t.label for t in tags]
+    evidence = ", ".join(f"{t.label} ({t.confidence:.2f}" + (f", {t.source})" if t.source != "testo" else ")")
+                         for t in tags)
+    return Value(labels, round(sum(t.confidence for t in tags) / len(tags), 2), evidence)
 
 
 def _own_act(title: str, text: str, wanted: set[str], gazetteer: Gazetteer) -> dict[str, Value]:

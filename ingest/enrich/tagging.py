@@ -1,13 +1,19 @@
-"""SDG numbers and themes from keyword rules plus similarity to short Italian descriptions of each label.
+"""SDG numbers and themes from keyword evidence plus the similarity of the document's chunks to Italian descriptions.
 
-score(label) = w · keywords + (1 − w) · similarity, where
-- keywords = the label's weighted keyword hits in the document (stemmed, so inflections match), divided by the
-  best label's hits: the document's main topics score near 1;
-- similarity = cosine between the document (mean of its chunk vectors) and the label's description, min-max
-  scaled over the labels of the same family, so a model with compressed cosines still ranks.
-A label is assigned when its score reaches the threshold and it has at least `min_hits` keyword hits; at most
-`max_labels` per family. w, threshold, min_hits and max_labels are calibrated on the sample corpus's declared tags
-(`kb eval enrichment --calibrate`, stored in kb/data/tagging_calibration.yaml).
+Per family (themes, SDGs), each label gets
+- keywords: its weighted keyword hits in the document (stemmed, so inflections match), relative to the best label's
+  (or the same on log(1 + hits)): the document's main topics score near 1;
+- similarity: the cosine of each chunk to the label's descriptions (the best description per chunk), reduced over the
+  chunks to one number (the best chunk, the mean of the best three, or the mean), then z-scored over the family's
+  labels, so one section about district heating in a long report still lifts SDG 7, and a model's compressed cosines
+  still rank;
+- score = w · keywords + (1 − w) · similarity; an SDG also gets `theme_weight` times the best positive score of the
+  themes that serve it (tagging.yaml: energia-cer serves 7 and 13), because the goals a document concerns follow
+  from its subject more than from its words.
+Labels at or above the threshold are kept, best first, at most `max_labels`, at least `min_labels`; a label whose
+rule names the document's type (finanziamenti for a bando) is always added. The confidence of a tag is a logistic
+curve of its score fitted on the calibration documents (the share of tags with that score that were right).
+All parameters are calibrated per model (`kb eval enrichment --calibrate`, kb/data/tagging_calibration.yaml).
 """
 
 from __future__ import annotations
@@ -15,30 +21,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
+import numpy as np
 
+from ingest.enrich.tag_rules import FAMILIES, Calibration, Rule, load_calibration, load_rules
 from kb.text.analysis import ItalianAnalyzer
 
-FAMILIES = ("themes", "sdg")
-
-
-@dataclass(frozen=True)
-class Rule:
-    label: str
-    description: str
-    phrases: tuple[tuple[tuple[str, ...], float], ...]  # (stems, weight)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    keyword_weight: float = 0.7
-    threshold: float = 0.45
-    min_hits: float = 2.0
-    max_labels: int = 3
+__all__ = ["FAMILIES", "Calibration", "LabelScores", "Tag", "Tagger", "choose_all", "combined_scores"]
+FORCED_CONFIDENCE = 0.9  # a label given by the document's type: as reliable as the type itself
 
 
 @dataclass(frozen=True)
@@ -46,39 +37,17 @@ class Tag:
     label: str
     confidence: float
     keyword_hits: float
+    score: float = 0.0
+    source: str = "testo"  # "testo" (keywords and similarity) or "tipo di documento"
 
 
 @dataclass
 class LabelScores:
-    """Per-label evidence for one document, kept so calibration can re-threshold without re-reading text."""
+    """Per-label evidence for one document, kept so calibration can re-score without re-reading text."""
 
     hits: dict[str, float] = field(default_factory=dict)
-    similarity: dict[str, float] = field(default_factory=dict)
-
-
-def load_rules(analyzer: ItalianAnalyzer) -> dict[str, list[Rule]]:
-    data = yaml.safe_load(resources.files("kb.data").joinpath("tagging.yaml").read_text(encoding="utf-8"))
-    rules: dict[str, list[Rule]] = {}
-    for family in FAMILIES:
-        rules[family] = []
-        for label, spec in data[family].items():
-            phrases = []
-            for entry in spec["keywords"]:
-                text, weight = next(iter(entry.items())) if isinstance(entry, dict) else (entry, 1.0)
-                stems = tuple(analyzer.terms(str(text)))
-                if stems:
-                    phrases.append((stems, float(weight)))
-            rules[family].append(Rule(str(label), str(spec["description"]), tuple(phrases)))
-    return rules
-
-
-@lru_cache(maxsize=1)
-def load_calibration() -> dict[str, Calibration]:
-    path = resources.files("kb.data").joinpath("tagging_calibration.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    return {family: Calibration(**{k: v for k, v in (data or {}).get(family, {}).items()
-                                   if k in Calibration.__dataclass_fields__})
-            for family in FAMILIES}
+    similarity: dict[str, dict[str, float]] = field(default_factory=dict)  # aggregate -> label -> cosine
+    forced: tuple[str, ...] = ()
 
 
 def keyword_hits(terms: list[str], rules: list[Rule]) -> dict[str, float]:
@@ -101,30 +70,101 @@ def keyword_hits(terms: list[str], rules: list[Rule]) -> dict[str, float]:
     return hits
 
 
-def scaled_similarity(doc_vector: list[float] | None, label_vectors: dict[str, list[float]]) -> dict[str, float]:
-    if not doc_vector or not label_vectors:
-        return {label: 0.0 for label in label_vectors}
-    sims = {label: sum(a * b for a, b in zip(doc_vector, vec, strict=True)) for label, vec in label_vectors.items()}
-    low, high = min(sims.values()), max(sims.values())
-    span = (high - low) or 1.0
-    return {label: (s - low) / span for label, s in sims.items()}
+def chunk_similarity(chunk_vectors: np.ndarray, label_vectors: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Per aggregate, per label: the chunks' cosines to the label's best-matching description, reduced over chunks."""
+    out: dict[str, dict[str, float]] = {"max": {}, "top3": {}, "mean": {}}
+    if chunk_vectors.size == 0 or not label_vectors:
+        return {}
+    for label, vectors in label_vectors.items():
+        per_chunk = (chunk_vectors @ vectors.T).max(axis=1)
+        best = np.sort(per_chunk)[::-1]
+        out["max"][label] = float(best[0])
+        out["top3"][label] = float(best[:3].mean())
+        out["mean"][label] = float(per_chunk.mean())
+    return out
 
 
-def choose(scores: LabelScores, calibration: Calibration) -> list[Tag]:
-    """Labels whose combined score passes the calibrated threshold, best first."""
-    best_hits = max(scores.hits.values(), default=0.0)
-    if best_hits <= 0:
-        return []
+def _keywords(hits: dict[str, float], scale: str) -> dict[str, float]:
+    values = {k: (math.log1p(v) if scale == "log" else v) for k, v in hits.items()}
+    best = max(values.values(), default=0.0)
+    return {k: (v / best if best > 0 else 0.0) for k, v in values.items()}
+
+
+def _zscores(values: dict[str, float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {k: 0.0 for k in values}
+    mean = sum(values.values()) / len(values)
+    std = math.sqrt(sum((v - mean) ** 2 for v in values.values()) / len(values)) or 1.0
+    return {k: (v - mean) / std for k, v in values.items()}
+
+
+def combined_scores(scores: LabelScores, calibration: Calibration) -> dict[str, float]:
+    """w · keywords + (1 − w) · similarity z-score, per label (before any theme boost)."""
     w = calibration.keyword_weight
-    combined = []
-    for label, hits in scores.hits.items():
-        if hits < calibration.min_hits:
-            continue
-        score = w * hits / best_hits + (1 - w) * scores.similarity.get(label, 0.0)
-        if score >= calibration.threshold:
-            combined.append(Tag(label, round(min(1.0, score), 2), round(hits, 2)))
-    combined.sort(key=lambda t: -t.confidence)
-    return combined[:calibration.max_labels]
+    keywords = _keywords(scores.hits, calibration.keyword_scale)
+    similarity = _zscores(scores.similarity.get(calibration.similarity, {})) if w < 1 else {}
+    return {label: w * keywords[label] + (1 - w) * similarity.get(label, 0.0) for label in scores.hits}
+
+
+def theme_boost(theme_scores: dict[str, float], links: dict[str, tuple[str, ...]]) -> dict[str, float]:
+    """For each SDG, the best positive score among the themes that serve it."""
+    boost: dict[str, float] = {}
+    for theme, value in theme_scores.items():
+        for goal in links.get(theme, ()):
+            boost[goal] = max(boost.get(goal, 0.0), value)
+    return boost
+
+
+def confidence(score: float, calibration: Calibration) -> float:
+    z = calibration.confidence_slope * score + calibration.confidence_offset
+    return round(1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z)))), 2)
+
+
+def select(combined: dict[str, float], scores: LabelScores, calibration: Calibration) -> list[Tag]:
+    """Labels at or above the threshold (at least `min_labels`, at most `max_labels`), then those forced by type."""
+    has_evidence = {label for label, hits in scores.hits.items() if hits > 0}
+    if calibration.keyword_weight < 1 and scores.similarity:
+        has_evidence = set(combined)
+    ranked = sorted(((label, s) for label, s in combined.items() if label in has_evidence),
+                    key=lambda item: -item[1])  # stable: ties keep the order of tagging.yaml
+    chosen = [(label, s) for label, s in ranked[:calibration.max_labels] if s >= calibration.threshold]
+    if len(chosen) < calibration.min_labels:
+        chosen = ranked[:calibration.min_labels]
+    tags = [Tag(label, confidence(s, calibration), round(scores.hits.get(label, 0.0), 2), round(s, 3))
+            for label, s in chosen]
+    for label in scores.forced:
+        if label not in {t.label for t in tags}:
+            own = confidence(combined.get(label, 0.0), calibration)
+            tags.append(Tag(label, max(own, FORCED_CONFIDENCE), round(scores.hits.get(label, 0.0), 2),
+                            round(combined.get(label, 0.0), 3), "tipo di documento"))
+    return tags
+
+
+def choose_all(scores: dict[str, LabelScores], calibration: dict[str, Calibration],
+               links: dict[str, tuple[str, ...]]) -> dict[str, list[Tag]]:
+    """Themes, then SDGs with the boost of the themes that serve them."""
+    themes = combined_scores(scores["themes"], calibration["themes"])
+    goals = combined_scores(scores["sdg"], calibration["sdg"])
+    weight = calibration["sdg"].theme_weight
+    if weight:
+        boost = theme_boost(themes, links)
+        goals = {g: s + weight * max(0.0, boost.get(g, 0.0)) for g, s in goals.items()}
+    return {"themes": select(themes, scores["themes"], calibration["themes"]),
+            "sdg": select(goals, scores["sdg"], calibration["sdg"])}
+
+
+_LABEL_VECTORS: dict[tuple[str, str, tuple[str, ...]], np.ndarray] = {}
+
+
+def label_vectors(embedder: Any, rules: list[Rule]) -> dict[str, np.ndarray]:
+    """The descriptions embedded as queries (the label asks, the chunks answer), once per model and text."""
+    out: dict[str, np.ndarray] = {}
+    for rule in rules:
+        key = (str(getattr(embedder, "name", "")), str(getattr(embedder, "query_prefix", "")), rule.descriptions)
+        if key not in _LABEL_VECTORS:
+            _LABEL_VECTORS[key] = np.array([embedder.embed_query(d) for d in rule.descriptions], dtype=np.float32)
+        out[rule.label] = _LABEL_VECTORS[key]
+    return out
 
 
 class Tagger:
@@ -133,24 +173,31 @@ class Tagger:
     def __init__(self, embedder: Any | None = None, analyzer: ItalianAnalyzer | None = None) -> None:
         self.analyzer = analyzer or ItalianAnalyzer()
         self.rules = load_rules(self.analyzer)
+        self.links = {r.label: r.sdg for r in self.rules["themes"]}
         self.embedder = embedder
-        self.label_vectors: dict[str, dict[str, list[float]]] = {}
+        self.label_vectors: dict[str, dict[str, np.ndarray]] = {}
+
+    @property
+    def model(self) -> str | None:
+        return str(self.embedder.name) if self.embedder is not None else None
+
+    def calibration(self) -> dict[str, Calibration]:
+        return load_calibration(self.model)
 
     def warm_up(self) -> None:
         if self.embedder is None or self.label_vectors:
             return
         self.embedder.warm_up()
-        for family, rules in self.rules.items():
-            vectors = self.embedder.embed_passages([r.description for r in rules])
-            self.label_vectors[family] = {r.label: v for r, v in zip(rules, vectors, strict=True)}
+        self.label_vectors = {family: label_vectors(self.embedder, rules) for family, rules in self.rules.items()}
 
-    def scores(self, text: str, doc_vector: list[float] | None) -> dict[str, LabelScores]:
+    def scores(self, text: str, chunk_vectors: list[list[float]] | None, doc_type: str = "") -> dict[str, LabelScores]:
         terms = self.analyzer.terms(text)
+        vectors = np.array([v for v in chunk_vectors or [] if v], dtype=np.float32)
         return {family: LabelScores(keyword_hits(terms, rules),
-                                    scaled_similarity(doc_vector, self.label_vectors.get(family, {})))
+                                    chunk_similarity(vectors, self.label_vectors.get(family, {})),
+                                    tuple(r.label for r in rules if doc_type and doc_type in r.doc_types))
                 for family, rules in self.rules.items()}
 
-    def tags(self, text: str, doc_vector: list[float] | None,
+    def tags(self, text: str, chunk_vectors: list[list[float]] | None, doc_type: str = "",
              calibration: dict[str, Calibration] | None = None) -> dict[str, list[Tag]]:
-        calibration = calibration or load_calibration()
-        return {family: choose(s, calibration[family]) for family, s in self.scores(text, doc_vector).items()}
+        return choose_all(self.scores(text, chunk_vectors, doc_type), calibration or self.calibration(), self.links)

@@ -8,7 +8,9 @@ import pytest
 
 from ingest.enrich.gazetteer import Gazetteer, GazetteerError, load_gazetteer
 from ingest.enrich.places import find_places, find_regione
-from ingest.enrich.tagging import Calibration, LabelScores, Tagger, choose
+from ingest.enrich.tag_rules import calibrated_model, load_calibration
+from ingest.enrich.tagging import Calibration, LabelScores, Tagger, choose_all, combined_scores, select
+from kb.models.base import DEFAULT_MODEL
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "istat_comuni_sample.csv"
 
@@ -87,12 +89,56 @@ def test_keyword_rules_match_inflections() -> None:
                            "delle scuole, con la comunità energetica del paese.", None)
     themes = sorted(scores["themes"].hits.items(), key=lambda kv: -kv[1])
     assert themes[0][0] == "energia-cer"
-    sdg = choose(scores["sdg"], Calibration(keyword_weight=1.0, threshold=0.5, min_hits=1.0, max_labels=2))
+    keywords = Calibration(keyword_weight=1.0, threshold=0.5, max_labels=2, min_labels=0)
+    sdg = choose_all(scores, {"themes": keywords, "sdg": keywords}, tagger.links)["sdg"]
     assert sdg and sdg[0].label == "7"
 
 
-def test_choose_applies_threshold_min_hits_and_max_labels() -> None:
-    scores = LabelScores(hits={"a": 6.0, "b": 3.0, "c": 0.5, "d": 2.9}, similarity={"a": 1.0, "b": 0.0, "d": 1.0})
-    picked = choose(scores, Calibration(keyword_weight=0.5, threshold=0.5, min_hits=1.0, max_labels=2))
-    assert [t.label for t in picked] == ["a", "d"]  # b: 0.25 < threshold; c: too few hits; max two labels
-    assert choose(LabelScores(hits={"a": 0.0}), Calibration()) == []
+def _scores(hits: dict[str, float], similarity: dict[str, float] | None = None,
+            forced: tuple[str, ...] = ()) -> LabelScores:
+    return LabelScores(hits, {"max": similarity} if similarity else {}, forced)
+
+
+def test_select_applies_threshold_cap_minimum_and_forced_labels() -> None:
+    scores = _scores({"a": 6.0, "b": 3.0, "c": 0.0, "d": 5.0}, forced=("c",))
+    calibration = Calibration(keyword_scale="rel", keyword_weight=1.0, threshold=0.6, max_labels=2, min_labels=1)
+    picked = select(combined_scores(scores, calibration), scores, calibration)
+    # a: 1.0, d: 0.83 (b: 0.5 < threshold), then c from the document type whatever its score
+    assert [(t.label, t.source) for t in picked] == [("a", "testo"), ("d", "testo"), ("c", "tipo di documento")]
+    assert picked[2].confidence >= 0.9
+    high = Calibration(keyword_weight=1.0, threshold=2.0, max_labels=3, min_labels=1)
+    assert [t.label for t in select(combined_scores(scores, high), scores, high)] == ["a", "c"]  # the minimum
+    assert select({"a": 0.0}, _scores({"a": 0.0}), Calibration()) == []  # no evidence, no tag
+
+
+def test_similarity_is_z_scored_over_the_labels() -> None:
+    scores = _scores({"a": 0.0, "b": 0.0, "c": 0.0}, {"a": 0.84, "b": 0.80, "c": 0.79})
+    calibration = Calibration(similarity="max", keyword_weight=0.0, threshold=1.0, max_labels=3, min_labels=0)
+    combined = combined_scores(scores, calibration)
+    assert combined["a"] > 1.0 > combined["b"] > combined["c"]
+    assert [t.label for t in select(combined, scores, calibration)] == ["a"]
+
+
+def test_themes_lift_the_goals_they_serve() -> None:
+    themes, goals = _scores({"energia-cer": 4.0, "acqua": 0.0}), _scores({"7": 0.5, "6": 0.0, "13": 0.5})
+    keywords = Calibration(keyword_scale="rel", keyword_weight=1.0, threshold=1.5, max_labels=3, min_labels=0)
+    links = {"energia-cer": ("7", "13"), "acqua": ("6",)}
+    assert choose_all({"themes": themes, "sdg": goals}, {"themes": keywords, "sdg": keywords}, links)["sdg"] == []
+    boosted = Calibration.from_dict({**vars(keywords), "theme_weight": 1.0})
+    tags = choose_all({"themes": themes, "sdg": goals}, {"themes": keywords, "sdg": boosted}, links)["sdg"]
+    assert [t.label for t in tags] == ["7", "13"]  # 1.0 + 1.0 each; ties in the order of the rules
+
+
+def test_calibration_rejects_unknown_values_and_names_the_valid_ones() -> None:
+    with pytest.raises(ValueError, match="max, top3, mean"):
+        Calibration(similarity="media")
+    with pytest.raises(ValueError, match="min_labels"):
+        Calibration(max_labels=2, min_labels=3)
+
+
+def test_shipped_calibration_belongs_to_the_default_model_and_others_fall_back_to_keywords() -> None:
+    assert calibrated_model() == DEFAULT_MODEL
+    fitted, other = load_calibration(DEFAULT_MODEL), load_calibration("another-model")
+    assert any(c.keyword_weight < 1 for c in fitted.values()), "the default model's similarity is used"
+    assert all(c.keyword_weight == 1.0 for c in other.values()), "another model's cosines are not trusted"
+    assert load_calibration(None) == other
