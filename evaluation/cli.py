@@ -171,3 +171,40 @@ def enrichment(
         load_calibration.cache_clear()
     typer.echo(to_markdown(results))
 
+
+@eval_app.command()
+def doctype(
+    corpus: Annotated[list[Path], typer.Option(help="Cartelle dei documenti con tipo dichiarato (ripetibile)")]
+    = [Path("corpus/buone_pratiche"), Path("corpus/progetti"), Path("corpus/normativa"), Path("corpus/bandi")],  # noqa: B006
+    outside: Annotated[Path, typer.Option(help="Cartella di testi che non sono di nessuno dei quattro tipi")]
+    = Path("evaluation/datasets/doctype/fuori_tipo"),
+    out: Annotated[Path, typer.Option(help="Cartella dei risultati")] = Path("results/eval"),
+    calibrate: Annotated[bool, typer.Option(help="Riscrive kb/data/doctype_calibration.yaml")] = False,
+) -> None:
+    """Tipo di documento inferito dal testo con i metadati nascosti: accuratezza e matrice di confusione."""
+    import yaml
+
+    from evaluation.doctype import calibration_data, collect, evaluate, to_markdown
+    from ingest.enrich.doctype import calibration_id, load_calibration
+    from kb.models.factory import embedder_from_settings
+    from kb.settings import get_settings
+
+    settings = get_settings()
+    embedder = embedder_from_settings(settings)
+    embedder.warm_up()
+    samples, outside_samples = collect(corpus, embedder, settings), collect([outside], embedder, settings)
+    calibration, results = evaluate(samples, outside_samples, embedder.name, None if calibrate else load_calibration())
+    if calibrate:
+        target = Path(__file__).resolve().parents[1] / "kb" / "data" / "doctype_calibration.yaml"
+        header = ("# Written by `kb eval doctype --calibrate`: the document type classifier fitted on half of the "
+                  "sample corpus\n# (ingest/enrich/doctype.py; measured in results/eval/doctype.md).\n")
+        target.write_text(header + yaml.safe_dump(calibration_data(calibration), sort_keys=False, width=120,
+                                                         default_flow_style=None),
+                          encoding="utf-8")
+        load_calibration.cache_clear()
+        calibration_id.cache_clear()
+    results["calibration_id"] = calibration_id()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "doctype.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    (out / "doctype.md").write_text(to_markdown(results), encoding="utf-8")
+    typer.echo(to_markdown(results))

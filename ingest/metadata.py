@@ -1,7 +1,8 @@
 """Document metadata from YAML front matter, a sidecar `<file>.meta.yaml`, and explicit overrides (CLI, API).
 
 Precedence: overrides > sidecar > front matter > defaults (e.g. `kb ingest --doc-type` for files without one).
-The result is validated by the schema's `DocumentMetadata`;
+The result is validated by the schema's `DocumentMetadata`, or `DeclaredMetadata` when no source gives a type (the
+pipeline then infers it from the text, `ingest/components/doc_type_classifier.py`);
 an invalid value is an error naming the file and the field.
 """
 
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 
 from ingest.errors import IngestError
 from ingest.formats import SIDECAR_SUFFIX
-from kb.storage.schema import DocumentMetadata
+from kb.storage.schema import DeclaredMetadata, DocumentMetadata
 
 FRONT_MATTER_RE = re.compile(rb"\A\xef?\xbb?\xbf?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
@@ -55,7 +56,7 @@ def _is_file(path: Path) -> bool:
 
 
 def resolve_metadata(path: Path, front_matter: dict[str, Any], overrides: dict[str, Any] | None = None,
-                     defaults: dict[str, Any] | None = None) -> DocumentMetadata:
+                     defaults: dict[str, Any] | None = None) -> DeclaredMetadata:
     merged: dict[str, Any] = {**(defaults or {}), **front_matter}
     sidecar = sidecar_path(path)
     if _is_file(sidecar):
@@ -66,8 +67,9 @@ def resolve_metadata(path: Path, front_matter: dict[str, Any], overrides: dict[s
                               str(sidecar)) from exc
         merged.update(_load_yaml(text, str(sidecar), "file .meta.yaml"))
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    model = DeclaredMetadata if merged.get("doc_type") is None else DocumentMetadata
     try:
-        return DocumentMetadata.model_validate(merged)
+        return model.model_validate(merged)
     except ValidationError as exc:
         problems = "; ".join(
             f"campo '{'.'.join(str(p) for p in err['loc']) or '(documento)'}': {_italian(err)}" for err in exc.errors()

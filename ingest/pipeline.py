@@ -1,4 +1,5 @@
-"""The ingestion pipeline as a Haystack `Pipeline`: route -> convert -> OCR -> chunk -> embed -> enrich -> write."""
+"""The ingestion pipeline as a Haystack `Pipeline`: route -> convert -> OCR -> chunk -> embed -> type -> enrich ->
+write."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from haystack.components.joiners import DocumentJoiner
 from haystack.components.routers import FileTypeRouter
 
 from ingest.components.dense_embedder import ChunkDenseEmbedder
+from ingest.components.doc_type_classifier import DocTypeClassifier
 from ingest.components.docx_converter import DocxConverter
 from ingest.components.html_converter import HtmlConverter
 from ingest.components.index_writer import IndexWriter
@@ -88,12 +90,15 @@ def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0
                    ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256,
                    enrich: bool = True, gazetteer_path: Path | None = None,
                    enrich_min_confidence: float = 0.5) -> Pipeline:
-    """The whole ingestion: `build_embedding_pipeline`, then metadata enrichment and the index writer."""
+    """The whole ingestion: `build_embedding_pipeline`, then the type of undeclared documents (those it cannot
+    type leave from `doctype.refused`), metadata enrichment and the index writer."""
     pipe = build_embedding_pipeline(embedder, max_tokens=max_tokens, overlap_tokens=overlap_tokens,
                                     ocr_enabled=ocr_enabled, ocr_language=ocr_language)
+    pipe.add_component("doctype", DocTypeClassifier(getattr(embedder, "name", "")))
     pipe.add_component("enricher", MetadataEnricher(embedder, enabled=enrich, gazetteer_path=gazetteer_path,
                                                     min_confidence=enrich_min_confidence))
     pipe.add_component("writer", IndexWriter(backend, batch_size=write_batch_size))
-    pipe.connect(f"{EMBEDDED}.documents", "enricher.documents")
+    pipe.connect(f"{EMBEDDED}.documents", "doctype.documents")
+    pipe.connect("doctype.documents", "enricher.documents")
     pipe.connect("enricher.documents", "writer.documents")
     return pipe

@@ -22,12 +22,13 @@ from typing import Any
 from haystack.dataclasses import ByteStream
 
 from ingest.archive_guard import check_archive
+from ingest.enrich.doctype import calibration_id
 from ingest.errors import IngestError
 from ingest.formats import MIME_BY_EXTENSION, mime_type
 from ingest.metadata import resolve_metadata, split_front_matter
 from ingest.pdf_guard import check_pdf
 from ingest.pipeline import PIPELINE_VERSION, TEXT
-from kb.storage.schema import DocumentMetadata, metadata_payload
+from kb.storage.schema import DeclaredMetadata, DocumentMetadata, metadata_payload
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 _ARCHIVES = {MIME_BY_EXTENSION[f".{kind}"]: kind for kind in ("docx", "odt")}  # zip containers, by MIME type
@@ -39,7 +40,7 @@ class PreparedFile:
 
     path: Path
     data: bytes
-    meta: DocumentMetadata
+    declared: DeclaredMetadata  # its doc_type is None when no source gave one: the pipeline infers it
     body: bytes
     mime: str
     content_hash: str
@@ -48,21 +49,32 @@ class PreparedFile:
     def source(self) -> str:
         return str(self.path)
 
+    @property
+    def meta(self) -> DocumentMetadata:
+        """The declared metadata of a file whose type is declared; IngestError for one whose type is to be inferred
+        (only ingestion can tell it, from the text)."""
+        if isinstance(self.declared, DocumentMetadata):
+            return self.declared
+        raise IngestError("doc_type_unknown", "tipo di documento non dichiarato", self.source)
+
     def stream(self, doc_id: str, model_name: str) -> ByteStream:
-        payload = metadata_payload(self.meta)
+        payload = metadata_payload(self.declared)
         payload.update(doc_id=doc_id, version=self.version(model_name), content_hash=self.content_hash,
                        source=display_name(self.path.name), file_type=self.path.suffix.lower().lstrip("."),
                        ingested_at=datetime.now(UTC).isoformat(), file_path=str(self.path),
                        source_path=str(self.path.resolve()))
-        payload["title"] = (self.meta.title or _title_from(self.body, self.mime)
+        payload["title"] = (self.declared.title or _title_from(self.body, self.mime)
                             or display_name(self.path.stem).replace("-", " ").replace("_", " "))
         plain_text = self.mime.startswith("text/") and self.mime != "text/html"
         return ByteStream(self.body, meta=payload, mime_type=TEXT if plain_text else self.mime)
 
     def version(self, model_name: str) -> str:
-        """Changes when the bytes, the metadata, the pipeline or the model change: then the file is re-indexed."""
-        material = json.dumps([self.content_hash, self.meta.model_dump(mode="json"), PIPELINE_VERSION, model_name],
-                              sort_keys=True)
+        """Changes when the bytes, the metadata, the pipeline or the model change (and, for a type left to infer,
+        the type classifier's calibration): then the file is re-indexed."""
+        parts: list[Any] = [self.content_hash, self.declared.model_dump(mode="json"), PIPELINE_VERSION, model_name]
+        if self.declared.doc_type is None:
+            parts.append(calibration_id())
+        material = json.dumps(parts, sort_keys=True)
         return hashlib.sha256(material.encode()).hexdigest()[:24]
 
 

@@ -254,7 +254,10 @@ class IngestService:
                    for d in result.get("ocr", {}).get("documents", [])}
         failures = {f["file_path"]: f["error"] for name in ("docx", "odt", "html")
                     for f in result.get(name, {}).get("failures", [])}
-        return [self._finish(item, doc_id, written.get(doc_id, 0), needing.get(doc_id, []),
+        untyped = {r["doc_id"]: r for r in result.get("doctype", {}).get("refused", [])}
+        return [FileOutcome(item.source, "skipped", doc_id=doc_id, code=untyped[doc_id]["code"],
+                            message=untyped[doc_id]["message"]) if doc_id in untyped else
+                self._finish(item, doc_id, written.get(doc_id, 0), needing.get(doc_id, []),
                              failures.get(str(item.path)) or (warnings[-1] if warnings and len(items) == 1 else None))
                 for item, doc_id in items]
 
@@ -298,7 +301,7 @@ class IngestService:
                     return doc_id
                 others.append(doc_id)  # this path's document under an explicit id: look further
 
-        return document_id(item.path.name, item.content_hash, is_free=is_free, explicit=item.meta.doc_id, kept=kept)
+        return document_id(item.path.name, item.content_hash, is_free=is_free, explicit=item.declared.doc_id, kept=kept)
 
     def _store_original(self, doc_id: str, path: Path, data: bytes) -> None:
         """Keep the original so the service can serve it (PDF opened at the cited page)."""

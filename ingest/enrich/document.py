@@ -108,13 +108,14 @@ def _own_act(title: str, text: str, wanted: set[str], gazetteer: Gazetteer) -> d
 
 
 def enrich_metadata(meta: dict[str, Any], found: dict[str, Value], min_confidence: float) -> dict[str, Any]:
-    """The document's metadata with extracted values filled in and their provenance; declared values untouched."""
+    """The document's metadata with extracted values filled in and their provenance; declared values untouched.
+    What an earlier step recorded (the type, `ingest/components/doc_type_classifier.py`) is kept."""
     out = dict(meta)
-    provenance: dict[str, dict[str, Any]] = {}
+    provenance: dict[str, dict[str, Any]] = dict(meta.get("provenance") or {})
     for name in ENRICHABLE:
         if not _empty(meta.get(name)):
             provenance[name] = {"origine": DECLARED, "affidabilita": 1.0}
-    extracted: list[str] = []
+    extracted: list[str] = list(meta.get("extracted_fields") or [])
     for name, item in found.items():
         if item.confidence < min_confidence or not _empty(meta.get(name)):
             continue

@@ -11,7 +11,7 @@ import uuid
 from enum import StrEnum
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -58,14 +58,15 @@ def theme_labels() -> dict[str, str]:
     return dict(yaml.safe_load(text))
 
 
-class DocumentMetadata(BaseModel):
-    """Metadata of one document, as declared in front matter, a sidecar file, the CLI or the API."""
+class DeclaredMetadata(BaseModel):
+    """Metadata of one document, as declared in front matter, a sidecar file, the CLI or the API. The type may be
+    left out: ingestion then infers it from the text (`ingest/enrich/doctype.py`) or refuses the file."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     doc_id: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$")
     title: str | None = Field(default=None, min_length=1, max_length=300)
-    doc_type: DocType
+    doc_type: DocType | None = None
     language: str = Field(default="it", pattern=r"^[a-z]{2}$")
     summary: str | None = Field(default=None, max_length=1000)
     sdg: list[int] = Field(default_factory=list)
@@ -124,7 +125,7 @@ class DocumentMetadata(BaseModel):
         return list(dict.fromkeys(value))
 
     @model_validator(mode="after")
-    def _coherent(self) -> DocumentMetadata:
+    def _coherent(self) -> Self:
         if self.opening_date and self.deadline and self.opening_date > self.deadline:
             raise ValueError("opening_date è successiva a deadline")
         if self.year is None:
@@ -133,6 +134,12 @@ class DocumentMetadata(BaseModel):
                     self.year = candidate.year
                     break
         return self
+
+
+class DocumentMetadata(DeclaredMetadata):
+    """Metadata of a document whose type is known: declared, or inferred by ingestion."""
+
+    doc_type: DocType
 
 
 # Payload fields with an index: (field, kind). Kinds map to Qdrant payload schema types in each backend.
@@ -199,8 +206,9 @@ def decode_flags(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: (v == "si" if k in FLAG_FIELDS and isinstance(v, str) else v) for k, v in payload.items()}
 
 
-def metadata_payload(meta: DocumentMetadata) -> dict[str, Any]:
-    """Document metadata as stored on every chunk (JSON-friendly, derived fields added)."""
+def metadata_payload(meta: DeclaredMetadata) -> dict[str, Any]:
+    """Document metadata as stored on every chunk (JSON-friendly, derived fields added); a type left out is None
+    until ingestion infers it."""
     data = meta.model_dump(mode="json", exclude={"doc_id"})
     data["population_band"] = population_band(meta.popolazione)
     for key in FLAG_FIELDS:

@@ -20,7 +20,7 @@ from ingest.prepare import spool_name
 from ingest.service import stored_originals
 from kb.search.facets import status_of
 from kb.search.similar import more_like_this_request
-from kb.storage.schema import DocumentMetadata
+from kb.storage.schema import DeclaredMetadata
 from search_api.deps import SEARCH_LIMIT, UPLOAD_LIMIT, BaseUrlDep, ServicesDep, TodayDep, WriteKey
 from search_api.documents import act_links, document_url, file_url, public_metadata, render_result
 from search_api.errors import ApiError, not_found, validation_details
@@ -34,7 +34,6 @@ router = APIRouter(prefix="/documents", tags=["documenti"],
                    responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse},
                               503: {"model": ErrorResponse}})
 DocId = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9._-]{0,127}$", description="Identificativo del documento")]
-TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 
 
 def _doc_filter(doc_id: str) -> models.Filter:
@@ -127,7 +126,9 @@ def submission_status(doc_id: DocId, services: ServicesDep, base_url: BaseUrlDep
     return _status(services, doc_id, base_url)
 
 
-def _metadata(doc_type: str | None, metadata: str | None, suffix: str) -> dict[str, Any]:
+def _metadata(doc_type: str | None, metadata: str | None) -> dict[str, Any]:
+    """The declared metadata, validated now so a bad field is a 422; a type left out is inferred from the text at
+    indexing (the status then says the type, or why the file was refused)."""
     try:
         meta = json.loads(metadata) if metadata else {}
     except json.JSONDecodeError as exc:
@@ -139,11 +140,8 @@ def _metadata(doc_type: str | None, metadata: str | None, suffix: str) -> dict[s
         raise ApiError(422, "metadati_non_validi", "metadata deve essere un oggetto JSON")
     if doc_type:
         meta["doc_type"] = doc_type
-    if "doc_type" not in meta and suffix not in TEXT_SUFFIXES:  # Markdown and text may declare it in front matter
-        raise ApiError(422, "metadati_non_validi", "manca doc_type (buona_pratica, progetto, normativa, bando)",
-                       [{"campo": "doc_type", "messaggio": "campo obbligatorio"}])
     try:
-        validated = DocumentMetadata.model_validate({"doc_type": "progetto", **meta})
+        validated = DeclaredMetadata.model_validate(meta)
     except ValidationError as exc:
         details = validation_details(exc.errors())
         summary = "; ".join(f"{d['campo']}: {d['messaggio']}" for d in details)
@@ -165,27 +163,29 @@ def _free_for_upload(services: Services, doc_id: str) -> bool:
              dependencies=[UPLOAD_LIMIT])
 async def submit(services: ServicesDep, base_url: BaseUrlDep, _key: WriteKey,
                  file: Annotated[UploadFile, File(description="PDF, DOCX, ODT, HTML, Markdown o testo")],
-                 doc_type: Annotated[str | None, Form(max_length=20), FormOptional] = None,
+                 doc_type: Annotated[str | None, Form(max_length=20, description="buona_pratica, progetto, "
+                                                      "normativa o bando; se manca è dedotto dal testo"),
+                                     FormOptional] = None,
                  metadata: Annotated[str | None, Form(max_length=20_000,
                                                       description="Metadati in JSON (titolo, comune, sdg...)"),
                                      FormOptional] = None,
                  ) -> SubmissionStatus:
     """Il documento è messo in coda e indicizzato dal server; lo stato si legge su `/documents/{id}/status`.
     Con `doc_id` nei metadati si sostituisce un documento esistente; altrimenti l'id deriva dal nome del file,
-    con un suffisso dal contenuto se quel nome è già di un altro documento."""
+    con un suffisso dal contenuto se quel nome è già di un altro documento. Senza `doc_type` il tipo è dedotto dal
+    testo; se non è riconoscibile con sicurezza il documento è scartato e lo stato dice perché."""
     limit = services.settings.max_upload_mb * 2**20
     data = await file.read(limit + 1)
     if len(data) > limit:
         raise ApiError(413, "file_troppo_grande", f"il file supera {services.settings.max_upload_mb} MB")
     name = Path(file.filename or "documento").name
     filename = spool_name(name)
-    suffix = Path(filename).suffix
     try:
         mime_type(Path(filename), data)
     except IngestError as exc:
         status = 422 if exc.code == "empty_file" else 415
         raise ApiError(status, "file_vuoto" if status == 422 else "tipo_non_supportato", exc.message) from exc
-    meta = _metadata(doc_type, metadata, suffix)
+    meta = _metadata(doc_type, metadata)
     try:  # the policy of `ingest/doc_ids.py`, the same as `kb ingest`'s
         doc_id = document_id(name, hashlib.sha256(data).hexdigest(), explicit=meta.pop("doc_id", None),
                              is_free=lambda candidate: _free_for_upload(services, candidate))

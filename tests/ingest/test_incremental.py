@@ -114,12 +114,12 @@ def test_bad_files_are_reported_and_the_rest_is_indexed(service: IngestService, 
         "vuoto.txt": "empty_file", "finto.pdf": "type_mismatch", "troncato.pdf": "corrupt_file",
         "latin1.txt": "bad_encoding", "rotto.docx": "corrupt_file",
         "solo-titoli.md": "no_text", "meta-errata.md": "invalid_metadata",
-        "tipo-ignoto.md": "invalid_metadata", "inesistente.pdf": "not_found",
+        "tipo-ignoto.md": "doc_type_unknown", "inesistente.pdf": "not_found",
     }
     assert [o.doc_id for o in report.by_status("indexed")] == ["buono"]
     messages = {Path(o.source).name: o.message or "" for o in report.by_status("skipped")}
     assert "sdg" in messages["meta-errata.md"] and "1 a 17" in messages["meta-errata.md"]
-    assert "doc_type" in messages["tipo-ignoto.md"] and "obbligatorio" in messages["tipo-ignoto.md"]
+    assert "non dichiarato" in messages["tipo-ignoto.md"] and "--doc-type" in messages["tipo-ignoto.md"]
 
 
 def test_cli_overrides_beat_sidecar_and_front_matter(service: IngestService, docs: Path) -> None:

@@ -99,9 +99,9 @@ def test_limits_size_type_and_metadata(writable_api: TestClient) -> None:
     assert fake_pdf.status_code == 415
     bad_meta = _upload(writable_api, meta={**META, "sdg": [20]})
     assert bad_meta.status_code == 422 and "SDG" in bad_meta.json()["error"]["message"]
-    no_type = writable_api.post("/documents", files={"file": ("x.pdf", b"%PDF-1.4 x", "application/pdf")},
-                                headers=KEY)
-    assert no_type.status_code == 422 and no_type.json()["error"]["details"][0]["campo"] == "doc_type"
+    bad_type = writable_api.post("/documents", files={"file": ("x.pdf", b"%PDF-1.4 x", "application/pdf")},
+                                 data={"doc_type": "verbale"}, headers=KEY)  # none at all: inferred from the text
+    assert bad_type.status_code == 422 and bad_type.json()["error"]["details"][0]["campo"] == "doc_type"
     not_json = writable_api.post("/documents", files={"file": ("x.md", b"# x\n\ntesto", "text/markdown")},
                                  data={"metadata": "{rotto"}, headers=KEY)
     assert not_json.status_code == 422 and not_json.json()["error"]["code"] == "metadati_non_validi"
