@@ -31,8 +31,8 @@ FACET_FIELDS: dict[str, str] = {
 FACET_PAYLOAD = tuple(sorted({f for f in FACET_FIELDS.values() if f != "bando_status"}
                              | {"opening_date", "deadline", "popolazione", "extracted_fields"}))
 # a facet whose value may have been extracted rather than declared -> the field enrichment records
-_ENRICHED = {"sdg": "sdg", "themes": "themes", "regione": "regione", "provincia": "provincia", "comune": "comune",
-             "population_band": "popolazione", "year": "year", "level": "level"}
+_ENRICHED = {"doc_type": "doc_type", "sdg": "sdg", "themes": "themes", "regione": "regione", "provincia": "provincia",
+             "comune": "comune", "population_band": "popolazione", "year": "year", "level": "level"}
 
 
 def parse_date(value: Any) -> dt.date | None:

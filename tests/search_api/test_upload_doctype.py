@@ -45,6 +45,10 @@ def test_a_pdf_without_doc_type_is_indexed_with_the_inferred_type(api: TestClien
     detail = api.get("/documents/avviso-caldaie").json()
     assert detail["doc_type"] == "bando" and "doc_type" in detail["metadata"]["extracted_fields"]
     assert detail["metadata"]["provenance"]["doc_type"]["origine"] == "estratto"
+    facets = api.get("/search", params={"q": "caldaie pompe di calore"}).json()["facets"]["doc_type"]
+    assert {"value": "bando", "count": 1, "extracted": 1} in facets
+    page = api.get("/", params={"q": "caldaie pompe di calore"})
+    assert 'class="estratto"' in page.text, "the page marks the type as read from the text"
 
 
 def test_a_pdf_of_no_type_is_refused_with_the_way_to_declare_one(api: TestClient) -> None:
