@@ -15,7 +15,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder eval eval-similar eval-enrichment clean
+.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder eval eval-similar eval-enrichment eval-doctype clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -113,6 +113,9 @@ eval-similar: install ## "Similar experiences" (POST /similar, /documents/{id}/s
 
 eval-enrichment: install system-deps ## Extracted metadata vs the corpus's declared metadata (results/eval/enrichment.md)
 	$(KB) eval enrichment --out $(EVAL_OUT)
+
+eval-doctype: install system-deps ## Document type inferred with the metadata hidden: accuracy, confusion matrix (results/eval/doctype.md)
+	$(KB) eval doctype --out $(EVAL_OUT)
 
 clean: ## Remove the local index and caches (not the venv)
 	rm -rf data .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -19,6 +19,7 @@ ERROR_CODES: dict[str, str] = {
     "unsafe_archive": "documento DOCX/ODT con struttura interna non ammessa (possibile archivio malevolo)",
     "archive_too_large": "documento DOCX/ODT troppo grande una volta decompresso",
     "invalid_metadata": "metadati non validi",
+    "doc_type_unknown": "tipo di documento non dichiarato e non riconoscibile con sicurezza dal testo",
     "needs_ocr": "PDF senza testo (scansione) e OCR non disponibile",
     "no_text": "nessun testo estratto",
     "duplicate": "stesso contenuto di un documento già indicizzato",
