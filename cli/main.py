@@ -52,7 +52,8 @@ def _parse_meta(pairs: list[str]) -> dict[str, Any]:
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="File o cartelle da indicizzare")],
-    doc_type: Annotated[str | None, typer.Option(help="Tipo per i file senza metadati")] = None,
+    doc_type: Annotated[str | None, typer.Option(help="Tipo per i file che non lo dichiarano (altrimenti è dedotto "
+                                                      "dal testo)")] = None,
     meta: Annotated[list[str] | None, typer.Option(help="Metadati chiave=valore per tutti i file (ripetibile)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Riepilogo in JSON")] = False,
 ) -> None:

@@ -223,3 +223,21 @@ def test_submission_form_sends_with_the_key_and_follows_the_status(page: Any, li
     page.get_by_role("button", name="Invia").click()
     expect(outcome).to_contain_text("indicizzato", timeout=60_000)
     assert "orto-sociale" in outcome.inner_text()
+
+
+def test_submission_form_leaves_the_type_to_the_text(page: Any, live: dict[str, str], tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    from tests.doctype_texts import OUTSIDE, TYPED
+
+    call, menu = tmp_path / "avviso-caldaie.md", tmp_path / "menu.md"
+    call.write_text(TYPED["bando"], encoding="utf-8")
+    menu.write_text(OUTSIDE["menu"], encoding="utf-8")
+    page.goto(f"{live['api']}/ui/invia")
+    page.get_by_label("Chiave di scrittura").fill(API_KEY)
+    outcome = page.locator("#esito-invio")
+    for document, said in ((call, "indicizzato"), (menu, "non riconoscibile con sicurezza")):
+        page.get_by_label("File (PDF, DOCX, ODT, HTML, Markdown, testo)").set_input_files(str(document))
+        page.get_by_role("button", name="Invia").click()
+        expect(outcome).to_contain_text(said, timeout=60_000)
+    assert "campo `doc_type`" in outcome.inner_text(), "the refusal says how to declare a type"

@@ -68,3 +68,4 @@ def test_similar_and_submission_pages(api: TestClient) -> None:
     assert "Documenti simili" in similar and "/documents/cer-montagna/file" not in similar
     form = _html(api, "/ui/invia")
     assert 'id="modulo-invio"' in form and 'type="password"' in form
+    assert '<option value="" selected>Dedotto dal testo</option>' in form, "the type may be left to the text"

@@ -16,6 +16,7 @@ document.addEventListener("DOMContentLoaded", () => {
       const key = data.get("chiave");
       data.delete("chiave");
       if (!data.get("metadata")) data.delete("metadata");
+      if (!data.get("doc_type")) data.delete("doc_type");  // left to the text
       outcome.textContent = "Invio in corso…";
       const response = await fetch("/documents", { method: "POST", body: data, headers: { "X-API-Key": key } });
       const body = await response.json();
