@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from haystack import Document, component
+from haystack import Document, component, default_from_dict, default_to_dict
 
 from ingest.enrich.doctype import (
     Calibration,
@@ -39,6 +39,17 @@ class DocTypeClassifier:
         self.model = model
         self.calibration_path = Path(calibration_path) if calibration_path else None
         self._calibration: Calibration | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, model=self.model,
+                               calibration_path=str(self.calibration_path) if self.calibration_path else None)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DocTypeClassifier:
+        path = data.get("init_parameters", {}).get("calibration_path")
+        if path:
+            data["init_parameters"]["calibration_path"] = Path(path)
+        return default_from_dict(cls, data)
 
     def warm_up(self) -> None:
         self._loaded()

@@ -130,3 +130,31 @@ def test_a_file_without_cues_is_refused_saying_so() -> None:
 def test_the_classifier_checks_its_calibration_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="non trovato"):
         DocTypeClassifier("m", calibration_path=tmp_path / "manca.yaml")
+
+
+def test_the_classifier_round_trips_and_reads_another_calibration(tmp_path: Path) -> None:
+    other = tmp_path / "altra.yaml"
+    other.write_text((REPO / "kb" / "data" / "doctype_calibration.yaml").read_text(encoding="utf-8")
+                     .replace("threshold: 0.5", "threshold: 0.99"), encoding="utf-8")
+    step = DocTypeClassifier.from_dict(DocTypeClassifier("m", calibration_path=other).to_dict())
+    assert (step.model, step.calibration_path) == ("m", other)
+    step.warm_up()
+    assert step._loaded().threshold == 0.99
+
+
+def test_below_the_threshold_the_step_refuses_and_passes_declared_documents_through(tmp_path: Path) -> None:
+    from haystack import Document
+
+    strict = tmp_path / "severa.yaml"
+    strict.write_text((REPO / "kb" / "data" / "doctype_calibration.yaml").read_text(encoding="utf-8")
+                      .replace("threshold: 0.5", "threshold: 0.9999"), encoding="utf-8")
+    mixed = TYPED["bando"] + "\n" + TYPED["normativa"]  # a call that quotes its law at length
+    chunks = [Document(content=mixed, meta={"doc_id": "misto", "doc_type": None, "chunk_index": 0,
+                                            "source": "misto.pdf"}),
+              Document(content=mixed, meta={"doc_id": "dichiarato", "doc_type": "bando", "chunk_index": 0})]
+    out = DocTypeClassifier("hashing-32", calibration_path=strict).run(chunks)
+    [refused] = out["refused"]
+    assert refused["doc_id"] == "misto" and refused["code"] == "doc_type_unknown"
+    assert "sotto la soglia di 1,00" in refused["message"] and "misto.pdf.meta.yaml" in refused["message"]
+    [kept] = out["documents"]
+    assert kept.meta["doc_type"] == "bando" and kept.meta["provenance"]["doc_type"]["origine"] == "dichiarato"
