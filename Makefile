@@ -15,7 +15,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder eval eval-similar eval-enrichment eval-doctype clean
+.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder eval eval-similar eval-enrichment eval-pnrr-sdg eval-doctype clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -111,8 +111,14 @@ eval: install ## Retrieval quality on SQuAD-it and the domain set (dev, test) vs
 eval-similar: install ## "Similar experiences" (POST /similar, /documents/{id}/similar) on the judged set: nDCG@10, MRR@10, P@5 (results/eval/similar-<model>.json)
 	$(PY) -m evaluation.similar --dataset $(SIMILAR) --out-dir $(EVAL_OUT)
 
-eval-enrichment: install system-deps ## Extracted metadata vs the corpus's declared metadata (results/eval/enrichment.md)
+eval-enrichment: install system-deps ## Extracted metadata vs the corpus's declared metadata (results/eval/enrichment.md); `kb eval enrichment --calibrate` refits the SDG/theme tagger
 	$(KB) eval enrichment --out $(EVAL_OUT)
+
+# PNRR open data (Italia Domani) read in place from the shared folder, never copied
+PNRR ?= ../shared/data/pnrr
+
+eval-pnrr-sdg: install-dev ## SDG tags of 1,263 PNRR projects vs their measure's main Agenda 2030 goal (results/eval/pnrr-sdg.md)
+	$(PY) -m evaluation.pnrr_sdg --data $(PNRR) --out $(EVAL_OUT)
 
 eval-doctype: install system-deps ## Document type inferred with the metadata hidden: accuracy, confusion matrix (results/eval/doctype.md)
 	$(KB) eval doctype --out $(EVAL_OUT)

@@ -19,7 +19,7 @@ from ingest.enrich.tag_rules import AGGREGATES, KEYWORD_SCALES, Calibration
 from ingest.enrich.tagging import LabelScores
 
 KEYWORD_WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
-THEME_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0)
+THEME_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(-1.0, 4.01, 0.1))
 MAX_LABELS = (2, 3, 4, 5)
 MIN_LABELS = (1, 2)  # every document concerns at least one goal and one theme
@@ -95,17 +95,19 @@ def best_selection(scores: np.ndarray, m: Matrices) -> tuple[tuple[float, float]
     return best
 
 
-def fit_confidence(scores: np.ndarray, gold: np.ndarray, iterations: int = 50) -> tuple[float, float]:
-    """Platt scaling: slope and offset of P(declared | score), Newton's method with a small ridge."""
+def fit_confidence(scores: np.ndarray, gold: np.ndarray, iterations: int = 100) -> tuple[float, float]:
+    """Platt scaling: slope and offset of P(declared | score), by damped Newton steps with a ridge, so labels that
+    a threshold separates perfectly still get a finite curve."""
     x = scores[np.isfinite(scores)].ravel()
     y = gold[np.isfinite(scores)].ravel().astype(float)
-    a, b = 1.0, 0.0
+    a, b, ridge = 1.0, 0.0, 0.1
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(a * x + b)))
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * x + b, -50, 50)))
         w = p * (1 - p) + 1e-9
-        grad = np.array([((p - y) * x).sum() + 1e-3 * a, (p - y).sum()])
-        hess = np.array([[(w * x * x).sum() + 1e-3, (w * x).sum()], [(w * x).sum(), w.sum()]])
+        grad = np.array([((p - y) * x).sum() + ridge * a, (p - y).sum() + ridge * b])
+        hess = np.array([[(w * x * x).sum() + ridge, (w * x).sum()], [(w * x).sum(), w.sum() + ridge]])
         step = np.linalg.solve(hess, grad)
+        step *= min(1.0, 1.0 / max(1e-12, float(np.abs(step).max())))  # at most 1 per iteration
         a, b = a - step[0], b - step[1]
         if np.abs(step).max() < 1e-8:
             break

@@ -142,3 +142,12 @@ def test_shipped_calibration_belongs_to_the_default_model_and_others_fall_back_t
     assert any(c.keyword_weight < 1 for c in fitted.values()), "the default model's similarity is used"
     assert all(c.keyword_weight == 1.0 for c in other.values()), "another model's cosines are not trusted"
     assert load_calibration(None) == other
+
+
+def test_no_keyword_is_only_the_stem_of_words_every_municipal_text_has() -> None:
+    """"comunicazione" stems like "comune" and "comunità", "costa" like "costi": alone they fired everywhere."""
+    tagger = Tagger()
+    common = set(tagger.analyzer.terms("comune comuni comunità costo costi"))
+    for family, rules in tagger.rules.items():
+        for rule in rules:
+            assert not [s for s, _ in rule.phrases if len(s) == 1 and s[0] in common], (family, rule.label)
