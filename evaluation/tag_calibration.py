@@ -4,7 +4,7 @@ The same arithmetic as `ingest.enrich.tagging.combined_scores` / `choose_all`, o
 the whole grid takes seconds; the reported numbers are then computed with the tagger's own code. Themes are fitted
 first; SDGs then get the boost of the fitted themes. The objective is micro F1 (ties: higher precision, then the
 earlier, simpler grid point). Confidence is a logistic regression of "the label is declared" on the score (Platt
-scaling), over every label of every calibration document.
+scaling) over the tags the fitted tagger gives the calibration documents: how often a tag with that score is right.
 """
 
 from __future__ import annotations
@@ -130,7 +130,10 @@ def _fit_family(m: Matrices, weights: tuple[float, ...], boost: np.ndarray | Non
                     best = (key, calibration, scores)
     assert best is not None
     _, calibration, scores = best
-    slope, offset = fit_confidence(scores, m.gold)
+    rank = np.argsort(np.argsort(-scores, axis=1, kind="stable"), axis=1)
+    chosen = (((rank < calibration.max_labels) & (scores >= calibration.threshold))
+              | ((rank < calibration.min_labels) & np.isfinite(scores)) | m.forced)
+    slope, offset = fit_confidence(np.where(chosen, scores, -np.inf), m.gold)  # among the tags it gives
     return Calibration.from_dict({**vars(calibration), "confidence_slope": slope,
                                   "confidence_offset": offset}), scores
 

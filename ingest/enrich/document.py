@@ -82,12 +82,13 @@ def extract_values(text: str, meta: dict[str, Any], chunk_vectors: list[list[flo
 
 
 def tag_value(family: str, tags: list[Tag]) -> Value:
-    """A family's tags as one field: the labels best first; its reliability is the tags' mean confidence (the share
-    of them expected to be right); the source names each tag with its own confidence and, if so, its rule."""
+    """A family's tags as one field: the labels best first; its reliability is that of its surest tag (so a weak
+    second tag does not drop the document's main goal under KB_ENRICH_MIN_CONFIDENCE); the source names each tag with
+    its own confidence and, if so, its rule ("7 (0.93), 13 (0.61)")."""
     labels = [int(t.label) if family == "sdg" else t.label for t in tags]
     evidence = ", ".join(f"{t.label} ({t.confidence:.2f}" + (f", {t.source})" if t.source != "testo" else ")")
                          for t in tags)
-    return Value(labels, round(sum(t.confidence for t in tags) / len(tags), 2), evidence)
+    return Value(labels, max(t.confidence for t in tags), evidence)
 
 
 def _own_act(title: str, text: str, wanted: set[str], gazetteer: Gazetteer) -> dict[str, Value]:
