@@ -142,7 +142,7 @@ def enrichment(
     from evaluation.tag_calibration import calibration_file
     from ingest.enrich.gazetteer import load_gazetteer
     from ingest.enrich.tag_rules import Calibration, calibrated_model, load_calibration
-    from ingest.enrich.tagging import Tagger
+    from ingest.enrich.tagging import Tagger, load_short_rule
     from kb.models.factory import embedder_from_settings
     from kb.settings import get_settings
 
@@ -154,7 +154,8 @@ def enrichment(
         _fail(f"i tag sono calibrati per il modello {calibrated_model()!r}, non per {embedder.name!r}: "
               "eseguire `kb eval enrichment --calibrate`")
     samples = collect(corpus, embedder, tagger, load_gazetteer(settings.gazetteer_path), settings)
-    results = evaluate(samples, tagger.links, None if calibrate else load_calibration(embedder.name))
+    results = evaluate(samples, tagger.links, None if calibrate else load_calibration(embedder.name),
+                       load_short_rule(embedder.name) if tagger.prototypes is not None else None)
     results["model"] = embedder.name
     out.mkdir(parents=True, exist_ok=True)
     (out / "enrichment.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")

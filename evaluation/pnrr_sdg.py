@@ -7,7 +7,8 @@ number from each, all of a smaller one), is tagged from its title and summary as
 doc_type `progetto`, the calibrated tagger of the default model. Reported: the share of projects whose main goal is
 among the tags (the target), the share whose first tag is it, and the share of all tags that are among the
 submeasure's mapped goals (main or not): a precision of sorts, since the mapping lists what a measure serves, not
-everything a project may. The parameters are those fitted on the sample corpus: nothing here is tuned on PNRR data.
+everything a project may. The parameters are those fitted on the sample corpus, plus the SDG prototypes and the
+short-text rule learnt from other PNRR projects (`evaluation.sdg_prototypes`, which leaves this sample's CUPs out).
 
     python -m evaluation.pnrr_sdg --data ../shared/data/pnrr --out results/eval   (make eval-pnrr-sdg)
 """

@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from ingest.enrich.tag_rules import AGGREGATES, KEYWORD_SCALES, Calibration
-from ingest.enrich.tagging import LabelScores
+from ingest.enrich.tagging import PROTOTYPE, LabelScores
 
 KEYWORD_WEIGHTS = (1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
 THEME_WEIGHTS = (0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0)
+PROTOTYPE_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # SDGs: the PNRR prototypes' channel (0 = off)
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(-1.0, 4.01, 0.1))
 MAX_LABELS = (2, 3, 4, 5)
 MIN_LABELS = (1, 2)  # every document concerns at least one goal and one theme
@@ -41,12 +42,26 @@ def matrices(scores: list[dict[str, LabelScores]], gold: list[set[str]], family:
     hits = np.array([[s[family].hits[label] for label in labels] for s in scores])
     similarity = {agg: np.array([[s[family].similarity.get(agg, {}).get(label, 0.0) for label in labels]
                                  for s in scores]) for agg in AGGREGATES}
+    similarity[PROTOTYPE] = np.array([[s[family].similarity.get(PROTOTYPE, {}).get(label, np.nan)
+                                       for label in labels] for s in scores])
     forced = np.array([[label in s[family].forced for label in labels] for s in scores], dtype=bool)
     truth = np.array([[label in g for label in labels] for g in gold], dtype=bool)
     return Matrices(labels, hits, similarity, forced, truth)
 
 
-def score_matrix(m: Matrices, similarity: str, scale: str, weight: float) -> np.ndarray:
+def _prototype_z(m: Matrices) -> np.ndarray:
+    """`_zscores` of the prototype cosines over the labels that have a prototype; 0 for the others."""
+    sims = m.similarity[PROTOTYPE]
+    present = np.isfinite(sims)
+    count = present.sum(axis=1, keepdims=True)
+    mean = np.where(present, sims, 0.0).sum(axis=1, keepdims=True) / np.maximum(count, 1)
+    std = np.sqrt(np.where(present, (sims - mean) ** 2, 0.0).sum(axis=1, keepdims=True) / np.maximum(count, 1))
+    z = (sims - mean) / np.where(std > 0, std, 1.0)
+    return np.where(present & (count >= 2), z, 0.0)
+
+
+def score_matrix(m: Matrices, similarity: str, scale: str, weight: float, prototype_weight: float = 0.0
+                 ) -> np.ndarray:
     """`combined_scores` for every document; labels without keyword hits are out when keywords are all there is."""
     keywords = np.log1p(m.hits) if scale == "log" else m.hits.copy()
     best = keywords.max(axis=1, keepdims=True)
@@ -56,7 +71,8 @@ def score_matrix(m: Matrices, similarity: str, scale: str, weight: float) -> np.
     sims = m.similarity[similarity]
     std = sims.std(axis=1, keepdims=True)
     z = (sims - sims.mean(axis=1, keepdims=True)) / np.where(std > 0, std, 1.0)
-    return weight * keywords + (1 - weight) * z
+    combined = weight * keywords + (1 - weight) * z
+    return combined + prototype_weight * _prototype_z(m) if prototype_weight else combined
 
 
 def boost_matrix(themes: np.ndarray, theme_labels: list[str], goals: list[str],
@@ -115,17 +131,22 @@ def fit_confidence(scores: np.ndarray, gold: np.ndarray, iterations: int = 100) 
 
 
 def _fit_family(m: Matrices, weights: tuple[float, ...], boost: np.ndarray | None,
-                theme_weights: tuple[float, ...]) -> tuple[Calibration, np.ndarray]:
+                theme_weights: tuple[float, ...], prototype_weights: tuple[float, ...] = (0.0,)
+                ) -> tuple[Calibration, np.ndarray]:
     best: tuple[tuple[float, float], Calibration, np.ndarray] | None = None
-    for weight in weights:
+    has_prototypes = bool(np.isfinite(m.similarity[PROTOTYPE]).any())
+    for weight, prototype_weight in itertools.product(weights, prototype_weights if has_prototypes else (0.0,)):
+        if weight >= 1 and prototype_weight:
+            continue  # keywords only: no vectors, no prototypes
         for similarity, scale in itertools.product(AGGREGATES if weight < 1 else AGGREGATES[:1], KEYWORD_SCALES):
-            base = score_matrix(m, similarity, scale, weight)
+            base = score_matrix(m, similarity, scale, weight, prototype_weight)
             for theme_weight in theme_weights if boost is not None else (0.0,):
                 scores = base + theme_weight * boost if boost is not None and theme_weight else base
                 key, (threshold, top, least) = best_selection(scores, m)
                 if best is None or key > best[0]:
                     calibration = Calibration(similarity=similarity, keyword_scale=scale, keyword_weight=weight,
-                                              theme_weight=theme_weight, threshold=threshold, max_labels=top,
+                                              theme_weight=theme_weight, prototype_weight=prototype_weight,
+                                              threshold=threshold, max_labels=top,
                                               min_labels=least)
                     best = (key, calibration, scores)
     assert best is not None
@@ -146,7 +167,8 @@ def calibrate(scores: list[dict[str, LabelScores]], gold: dict[str, list[set[str
     goals = matrices(scores, gold["sdg"], "sdg")
     theme_calibration, theme_scores = _fit_family(themes, weights, None, (0.0,))
     boost = boost_matrix(theme_scores, themes.labels, goals.labels, links)
-    sdg_calibration, _ = _fit_family(goals, weights, boost, THEME_WEIGHTS)
+    sdg_calibration, _ = _fit_family(goals, weights, boost, THEME_WEIGHTS,
+                                     (0.0,) if keywords_only else PROTOTYPE_WEIGHTS)
     return {"themes": theme_calibration, "sdg": sdg_calibration}
 
 

@@ -35,7 +35,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class Calibration:
-    """One family's parameters. score = w · keywords + (1 − w) · similarity z-score (+ theme boost for SDGs);
+    """One family's parameters. score = w · keywords + (1 − w) · similarity z-score (+ for SDGs the theme boost and
+    `prototype_weight` · the z-scored similarity to the PNRR prototypes);
     labels at or above `threshold`, best first, at most `max_labels`, at least `min_labels` (the best ones even
     under the threshold, so a document always gets its main goal); confidence = logistic(slope · score + offset)."""
 
@@ -43,6 +44,13 @@ class Calibration:
     keyword_scale: str = "log"
     keyword_weight: float = 1.0
     theme_weight: float = 0.0
+    prototype_weight: float = 0.0  # SDGs: weight of the z-scored similarity to prototypes learnt from PNRR projects
+    # SDGs, a short text (at most `short_chunks` chunks: a title and a summary) has its own prototype weight and
+    # minimum, fitted on PNRR projects (kb/data/sdg_prototypes.npz), since thresholds fitted on long documents leave
+    # it with one tag: 0 = no such rule
+    short_chunks: int = 0
+    short_prototype_weight: float = 0.0
+    short_min_labels: int = 0
     threshold: float = 0.5
     max_labels: int = 3
     min_labels: int = 1
@@ -55,10 +63,11 @@ class Calibration:
         if self.keyword_scale not in KEYWORD_SCALES:
             raise ValueError(f"keyword_scale {self.keyword_scale!r} non valida: scegliere tra "
                              f"{', '.join(KEYWORD_SCALES)}")
-        if not 0.0 <= self.keyword_weight <= 1.0 or self.theme_weight < 0:
-            raise ValueError("keyword_weight deve essere tra 0 e 1, theme_weight >= 0")
-        if not 0 <= self.min_labels <= self.max_labels or self.max_labels < 1:
-            raise ValueError("serve 0 <= min_labels <= max_labels e max_labels >= 1")
+        if not 0.0 <= self.keyword_weight <= 1.0 or self.theme_weight < 0 or self.prototype_weight < 0:
+            raise ValueError("keyword_weight deve essere tra 0 e 1, theme_weight e prototype_weight >= 0")
+        if (not 0 <= self.min_labels <= self.max_labels or self.max_labels < 1
+                or not 0 <= self.short_min_labels <= self.max_labels):
+            raise ValueError("serve 0 <= min_labels (e short_min_labels) <= max_labels e max_labels >= 1")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Calibration:

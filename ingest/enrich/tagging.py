@@ -9,7 +9,11 @@ Per family (themes, SDGs), each label gets
   still rank;
 - score = w · keywords + (1 − w) · similarity; an SDG also gets `theme_weight` times the best positive score of the
   themes that serve it (tagging.yaml: energia-cer serves 7 and 13), because the goals a document concerns follow
-  from its subject more than from its words.
+  from its subject more than from its words;
+- prototypes (SDGs only): the cosine of the document's mean chunk vector to prototypes learnt from real PNRR projects
+  labelled with their measure's main goal (kb/data/sdg_prototypes.npz, `evaluation.sdg_prototypes`), the best
+  prototype per goal, z-scored over the goals that have one, times `prototype_weight`: descriptions say what a goal
+  is, examples teach how public bodies file projects under it (a school website under 16, a start-up grant under 8).
 Labels at or above the threshold are kept, best first, at most `max_labels`, at least `min_labels`; a label whose
 rule names the document's type (finanziamenti for a bando) is always added. The confidence of a tag is a logistic
 curve of its score fitted on the calibration documents (the share of tags with that score that were right).
@@ -18,9 +22,10 @@ All parameters are calibrated per model (`kb eval enrichment --calibrate`, kb/da
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -30,6 +35,7 @@ from kb.text.analysis import ItalianAnalyzer
 
 __all__ = ["FAMILIES", "Calibration", "LabelScores", "Tag", "Tagger", "choose_all", "combined_scores"]
 FORCED_CONFIDENCE = 0.9  # a label given by the document's type: as reliable as the type itself
+PROTOTYPE = "prototype"  # the key of the prototype cosines among LabelScores.similarity
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,11 @@ class LabelScores:
     hits: dict[str, float] = field(default_factory=dict)
     similarity: dict[str, dict[str, float]] = field(default_factory=dict)  # aggregate -> label -> cosine
     forced: tuple[str, ...] = ()
+    chunks: int = 0  # how many chunk vectors the document had: a short text is tagged by its own rule
+
+
+def is_short(scores: LabelScores, calibration: Calibration) -> bool:
+    return 0 < scores.chunks <= calibration.short_chunks
 
 
 def keyword_hits(terms: list[str], rules: list[Rule]) -> dict[str, float]:
@@ -84,6 +95,21 @@ def chunk_similarity(chunk_vectors: np.ndarray, label_vectors: dict[str, np.ndar
     return out
 
 
+def prototype_similarity(chunk_vectors: np.ndarray, prototypes: tuple[list[str], np.ndarray] | None
+                         ) -> dict[str, float]:
+    """Per goal with prototypes, the cosine of the document's mean chunk vector to its best prototype."""
+    if prototypes is None or chunk_vectors.size == 0:
+        return {}
+    labels, vectors = prototypes
+    mean = chunk_vectors.mean(axis=0)
+    mean = mean / (float(np.linalg.norm(mean)) or 1.0)
+    cosines = vectors @ mean
+    out: dict[str, float] = {}
+    for label, value in zip(labels, cosines, strict=True):
+        out[label] = max(out.get(label, -1.0), float(value))
+    return out
+
+
 def _keywords(hits: dict[str, float], scale: str) -> dict[str, float]:
     values = {k: (math.log1p(v) if scale == "log" else v) for k, v in hits.items()}
     best = max(values.values(), default=0.0)
@@ -99,11 +125,16 @@ def _zscores(values: dict[str, float]) -> dict[str, float]:
 
 
 def combined_scores(scores: LabelScores, calibration: Calibration) -> dict[str, float]:
-    """w · keywords + (1 − w) · similarity z-score, per label (before any theme boost)."""
+    """w · keywords + (1 − w) · similarity z-score (+ prototype_weight · prototype z-score), per label (before any
+    theme boost). Labels without a prototype get 0 from that channel: neither lifted nor pushed down."""
     w = calibration.keyword_weight
     keywords = _keywords(scores.hits, calibration.keyword_scale)
     similarity = _zscores(scores.similarity.get(calibration.similarity, {})) if w < 1 else {}
-    return {label: w * keywords[label] + (1 - w) * similarity.get(label, 0.0) for label in scores.hits}
+    p = (calibration.short_prototype_weight if is_short(scores, calibration) else calibration.prototype_weight
+         ) if w < 1 else 0.0
+    prototype = _zscores(scores.similarity.get(PROTOTYPE, {})) if p else {}
+    return {label: w * keywords[label] + (1 - w) * similarity.get(label, 0.0) + p * prototype.get(label, 0.0)
+            for label in scores.hits}
 
 
 def theme_boost(theme_scores: dict[str, float], links: dict[str, tuple[str, ...]]) -> dict[str, float]:
@@ -128,8 +159,9 @@ def select(combined: dict[str, float], scores: LabelScores, calibration: Calibra
     ranked = sorted(((label, s) for label, s in combined.items() if label in has_evidence),
                     key=lambda item: -item[1])  # stable: ties keep the order of tagging.yaml
     chosen = [(label, s) for label, s in ranked[:calibration.max_labels] if s >= calibration.threshold]
-    if len(chosen) < calibration.min_labels:
-        chosen = ranked[:calibration.min_labels]
+    least = max(calibration.min_labels, calibration.short_min_labels if is_short(scores, calibration) else 0)
+    if len(chosen) < least:
+        chosen = ranked[:least]
     tags = [Tag(label, confidence(s, calibration), round(scores.hits.get(label, 0.0), 2), round(s, 3))
             for label, s in chosen]
     for label in scores.forced:
@@ -151,6 +183,32 @@ def choose_all(scores: dict[str, LabelScores], calibration: dict[str, Calibratio
         goals = {g: s + weight * max(0.0, boost.get(g, 0.0)) for g, s in goals.items()}
     return {"themes": select(themes, scores["themes"], calibration["themes"]),
             "sdg": select(goals, scores["sdg"], calibration["sdg"])}
+
+
+def load_prototypes(model: str) -> tuple[list[str], np.ndarray] | None:
+    """The SDG prototypes in kb/data when they were learnt with `model`'s vectors, else None (no channel)."""
+    loaded = _load_prototype_file(model)
+    return None if loaded is None else (loaded[0], loaded[1])
+
+
+def load_short_rule(model: str) -> dict[str, Any]:
+    """The short-text parameters fitted on PNRR projects alongside the prototypes ({} when none)."""
+    loaded = _load_prototype_file(model)
+    return {} if loaded is None else loaded[2]
+
+
+def _load_prototype_file(model: str) -> tuple[list[str], np.ndarray, dict[str, Any]] | None:
+    from importlib import resources
+
+    path = resources.files("kb.data").joinpath("sdg_prototypes.npz")
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        data = np.load(handle, allow_pickle=False)
+        if str(data["model"]) != model:
+            return None
+        short = json.loads(str(data["short_rule"])) if "short_rule" in data.files else {}
+        return [str(x) for x in data["labels"]], np.asarray(data["vectors"], dtype=np.float32), short
 
 
 _LABEL_VECTORS: dict[tuple[str, str, tuple[str, ...]], np.ndarray] = {}
@@ -176,27 +234,39 @@ class Tagger:
         self.links = {r.label: r.sdg for r in self.rules["themes"]}
         self.embedder = embedder
         self.label_vectors: dict[str, dict[str, np.ndarray]] = {}
+        self.prototypes: tuple[list[str], np.ndarray] | None = None
 
     @property
     def model(self) -> str | None:
         return str(self.embedder.name) if self.embedder is not None else None
 
     def calibration(self) -> dict[str, Calibration]:
-        return load_calibration(self.model)
+        """The corpus calibration, with the short-text rule fitted on PNRR projects when the prototypes are in use."""
+        calibration = load_calibration(self.model)
+        short = load_short_rule(self.model) if self.prototypes is not None and self.model else {}
+        if short and calibration["sdg"].keyword_weight < 1:
+            calibration = {**calibration, "sdg": replace(calibration["sdg"], **short)}
+        return calibration
 
     def warm_up(self) -> None:
         if self.embedder is None or self.label_vectors:
             return
         self.embedder.warm_up()
         self.label_vectors = {family: label_vectors(self.embedder, rules) for family, rules in self.rules.items()}
+        self.prototypes = load_prototypes(str(self.embedder.name))
 
     def scores(self, text: str, chunk_vectors: list[list[float]] | None, doc_type: str = "") -> dict[str, LabelScores]:
         terms = self.analyzer.terms(text)
         vectors = np.array([v for v in chunk_vectors or [] if v], dtype=np.float32)
-        return {family: LabelScores(keyword_hits(terms, rules),
-                                    chunk_similarity(vectors, self.label_vectors.get(family, {})),
-                                    tuple(r.label for r in rules if doc_type and doc_type in r.doc_types))
-                for family, rules in self.rules.items()}
+        out = {family: LabelScores(keyword_hits(terms, rules),
+                                   chunk_similarity(vectors, self.label_vectors.get(family, {})),
+                                   tuple(r.label for r in rules if doc_type and doc_type in r.doc_types),
+                                   len(vectors))
+               for family, rules in self.rules.items()}
+        prototype = prototype_similarity(vectors, self.prototypes)
+        if prototype and out["sdg"].similarity:
+            out["sdg"].similarity[PROTOTYPE] = prototype
+        return out
 
     def tags(self, text: str, chunk_vectors: list[list[float]] | None, doc_type: str = "",
              calibration: dict[str, Calibration] | None = None) -> dict[str, list[Tag]]:

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ingest.enrich.gazetteer import Gazetteer, GazetteerError, load_gazetteer
 from ingest.enrich.places import find_places, find_regione
 from ingest.enrich.tag_rules import calibrated_model, load_calibration
-from ingest.enrich.tagging import Calibration, LabelScores, Tagger, choose_all, combined_scores, select
+from ingest.enrich.tagging import (
+    PROTOTYPE,
+    Calibration,
+    LabelScores,
+    Tagger,
+    choose_all,
+    combined_scores,
+    prototype_similarity,
+    select,
+)
 from kb.models.base import DEFAULT_MODEL
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "istat_comuni_sample.csv"
@@ -127,6 +137,29 @@ def test_themes_lift_the_goals_they_serve() -> None:
     boosted = Calibration.from_dict({**vars(keywords), "theme_weight": 1.0})
     tags = choose_all({"themes": themes, "sdg": goals}, {"themes": keywords, "sdg": boosted}, links)["sdg"]
     assert [t.label for t in tags] == ["7", "13"]  # 1.0 + 1.0 each; ties in the order of the rules
+
+
+def test_prototypes_lift_the_goal_whose_examples_the_document_resembles() -> None:
+    prototypes = (["7", "7", "16"], np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+    cosines = prototype_similarity(np.array([[0.0, 0.6, 0.8], [0.0, 0.8, 0.6]]), prototypes)
+    assert cosines == pytest.approx({"7": 0.7 / np.sqrt(0.98), "16": 0.7 / np.sqrt(0.98)})  # best prototype each
+    scores = _scores({"7": 0.0, "16": 0.0, "5": 0.0}, {"7": 0.80, "16": 0.82, "5": 0.78})
+    scores.similarity[PROTOTYPE] = {"7": 0.9, "16": 0.7}
+    off = Calibration(similarity="max", keyword_weight=0.0, threshold=0.5, max_labels=3, min_labels=0)
+    without = combined_scores(scores, off)
+    on = combined_scores(scores, Calibration.from_dict({**vars(off), "prototype_weight": 1.0}))
+    lift = {label: on[label] - without[label] for label in on}
+    assert lift == pytest.approx({"7": 1.0, "16": -1.0, "5": 0.0})  # a goal without prototypes: neither way
+
+
+def test_a_short_text_has_its_own_minimum_and_prototype_weight() -> None:
+    calibration = Calibration(keyword_scale="rel", keyword_weight=0.5, threshold=5.0, max_labels=3, min_labels=1,
+                              short_chunks=1, short_min_labels=3, short_prototype_weight=2.0)
+    short = LabelScores({"a": 3.0, "b": 2.0, "c": 1.0}, {"max": {"a": 0.8, "b": 0.7, "c": 0.75},
+                                                         PROTOTYPE: {"a": 0.1, "b": 0.9, "c": 0.5}}, chunks=1)
+    long = LabelScores(short.hits, short.similarity, chunks=4)
+    assert [t.label for t in select(combined_scores(long, calibration), long, calibration)] == ["a"]
+    assert [t.label for t in select(combined_scores(short, calibration), short, calibration)] == ["b", "c", "a"]
 
 
 def test_calibration_rejects_unknown_values_and_names_the_valid_ones() -> None:
