@@ -1,6 +1,6 @@
 """Calibration and measurement of the document type classifier (`ingest/enrich/doctype.py`) on the sample corpus.
 
-Every Italian corpus file goes through the ingestion pipeline up to the classifier (`build_embedding_pipeline`,
+Every Italian corpus file goes through the ingestion pipeline up to the classifier (`embedding_pipeline_for`,
 with the settings' chunking and OCR) with all its declared metadata hidden, title included (the corpus's file names
 say the type: `bando-...`, `prog-...`), as a plain unlabelled file would be. The halves are the enrichment
 evaluation's (`evaluation/enrichment.py`): document ids sorted, even positions fit, odd positions measure; the three
@@ -32,7 +32,7 @@ from ingest.enrich.doctype import (
     softmax,
 )
 from ingest.formats import discover
-from ingest.pipeline import EMBEDDED, build_embedding_pipeline
+from ingest.pipeline import EMBEDDED, embedding_pipeline_for
 from ingest.prepare import prepare, slugify
 from kb.storage.schema import DeclaredMetadata
 
@@ -60,9 +60,7 @@ class Sample:
 
 def collect(paths: list[Path], embedder: Any, settings: Any) -> list[Sample]:
     """Convert, chunk and embed each file with every declared field hidden; sorted by document id."""
-    pipe = build_embedding_pipeline(embedder, max_tokens=settings.chunk_max_tokens,
-                                    overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled,
-                                    ocr_language=settings.ocr_language)
+    pipe = embedding_pipeline_for(embedder, settings)
     files, _ = discover(paths)
     samples: list[Sample] = []
     for path in files:

@@ -1,6 +1,6 @@
 """How well enrichment recovers the sample corpus's declared metadata, and calibration of the tag thresholds.
 
-Every corpus file goes through the ingestion pipeline up to the enricher (`build_embedding_pipeline` of
+Every corpus file goes through the ingestion pipeline up to the enricher (`embedding_pipeline_for` of
 `ingest.pipeline`, with the chunking and OCR settings of `kb.settings.Settings`), with its declared metadata hidden
 (only type and title are kept, as a bare upload would have); the extractors' output is compared with what the
 authors declared. Tag thresholds are fitted on one half of the documents (sorted ids, even positions) and the
@@ -23,7 +23,7 @@ from ingest.enrich.document import extract_values
 from ingest.enrich.gazetteer import Gazetteer
 from ingest.enrich.tagging import FAMILIES, Calibration, LabelScores, Tagger, choose_all
 from ingest.formats import discover
-from ingest.pipeline import EMBEDDED, build_embedding_pipeline
+from ingest.pipeline import EMBEDDED, embedding_pipeline_for
 from ingest.prepare import prepare, slugify
 
 FIELDS_BY_TYPE = {
@@ -49,9 +49,7 @@ def collect(paths: list[Path], embedder: Any, tagger: Tagger, gazetteer: Gazette
     `settings` (a `kb.settings.Settings`) sets chunking and OCR as in ingestion; the embedder carries the model's
     prefixes (`embedder_from_settings`), so the enricher's inputs are those of the product.
     """
-    pipe = build_embedding_pipeline(embedder, max_tokens=settings.chunk_max_tokens,
-                                    overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled,
-                                    ocr_language=settings.ocr_language)
+    pipe = embedding_pipeline_for(embedder, settings)
     files, _ = discover(paths)
     samples: list[Sample] = []
     for path in files:

@@ -86,6 +86,14 @@ def build_embedding_pipeline(embedder: DenseEmbedder, *, max_tokens: int = 0, ov
     return pipe
 
 
+def embedding_pipeline_for(embedder: DenseEmbedder, settings: Any) -> Pipeline:
+    """`build_embedding_pipeline` with the chunking and OCR of `settings` (a `kb.settings.Settings`), as ingestion
+    runs it: what the evaluations of the enricher and of the type classifier read."""
+    return build_embedding_pipeline(embedder, max_tokens=settings.chunk_max_tokens,
+                                    overlap_tokens=settings.chunk_overlap_tokens, ocr_enabled=settings.ocr_enabled,
+                                    ocr_language=settings.ocr_language)
+
+
 def build_pipeline(embedder: DenseEmbedder, backend: Any, *, max_tokens: int = 0, overlap_tokens: int = 40,
                    ocr_enabled: bool = True, ocr_language: str = "ita", write_batch_size: int = 256,
                    enrich: bool = True, gazetteer_path: Path | None = None,

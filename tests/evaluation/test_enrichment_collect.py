@@ -26,13 +26,13 @@ def test_collect_runs_the_ingestion_steps_with_the_settings(tmp_path: Path, monk
     folder.mkdir()
     shutil.copy(BANDO, folder)
     built: list[Pipeline] = []
-    real = enrichment.build_embedding_pipeline
+    real = enrichment.embedding_pipeline_for
 
     def spy(*args: Any, **kwargs: Any) -> Pipeline:
         built.append(real(*args, **kwargs))
         return built[-1]
 
-    monkeypatch.setattr(enrichment, "build_embedding_pipeline", spy)
+    monkeypatch.setattr(enrichment, "embedding_pipeline_for", spy)
     embedder = HashingEmbedder(dimension=32)
     tagger = Tagger(embedder)
     tagger.warm_up()
