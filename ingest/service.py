@@ -130,8 +130,8 @@ class IngestService:
                                                  message=f"file non leggibile: {exc.strerror or exc}")
                 continue
             decided = self._admit(path, data, overrides, defaults, claims)
-            if isinstance(decided, FileOutcome):
-                outcomes[position] = self._with_kept_version(decided)
+            if isinstance(decided, FileOutcome):  # refused before an id was known, unchanged or a duplicate
+                outcomes[position] = decided
                 continue
             group.append((position, *decided))
             if len(group) >= self.group_size:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
-from kb.text.territory import canonical_values
+from kb.text.territory import TERRITORY_FIELDS, canonical_values
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.errors import ApiError, validation_details
 from search_api.ratelimit import Budget
@@ -36,7 +36,6 @@ EXAMPLES = (
 )
 # the pages take the three APIs' parameters: their list fields, as the APIs read them
 LIST_FIELDS = SEARCH_QUERY.lists | BANDI_QUERY.lists | OVERVIEW_QUERY.lists
-TERRITORY_FIELDS = frozenset({"regione", "provincia", "comune"})
 
 
 def _params(request: Request) -> dict[str, Any]:
