@@ -75,6 +75,25 @@ class Settings(BaseSettings):
     enrich_enabled: bool = True
     gazetteer_path: Path | None = Field(default=None, description="ISTAT list of comuni (CSV); default: Lombardy")
     enrich_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    # Open-data importers: `kb import <kind> --download` fetches the portals' current releases from these URLs
+    import_url_pnrr_progetti: str = Field(
+        default="https://www.italiadomani.gov.it/content/dam/sogei-ng/opendata/PNRR_Progetti.csv",
+        description="Italia Domani, PNRR projects (CSV)")
+    import_url_pnrr_localizzazioni: str = Field(
+        default="https://www.italiadomani.gov.it/content/dam/sogei-ng/opendata/PNRR_Localizzazione.csv",
+        description="Italia Domani, where each project is (CSV)")
+    import_url_pnrr_bandi: str = Field(
+        default="https://www.italiadomani.gov.it/content/dam/sogei-ng/opendata/PNRR_Bandi_e_Avvisi.csv",
+        description="Italia Domani, PNRR calls (CSV); file name not verified on the portal (the known copy is "
+                    "'PNRR_Bandi e Avvisi.csv'): check it if the download answers 404")
+    import_url_padigitale_avvisi: str = Field(
+        default="https://raw.githubusercontent.com/teamdigitale/padigitale2026-opendata/main/data/avvisi.json",
+        description="PA digitale 2026, digital calls for public bodies (JSON)")
+    import_download_dir: Path = Field(default=Path("data/downloads"), description="downloaded releases, one folder "
+                                      "per importer, each file with its <name>.download.json (sha256, ETag)")
+    import_user_agent: str = Field(
+        default="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+        description="browser-like: Italia Domani's CDN turns away clients that do not look like a browser")
     # Retrieval
     lexical_weight: float = Field(default=0.4, ge=0.0, le=1.0, description="tuned on the dev splits")
     fusion: Literal["minmax", "zscore", "rrf"] = Field(default="zscore", description="score normalisation before "
