@@ -4,6 +4,9 @@ tuning, benchmarks, the Haystack component), so a quality number describes what 
     question -> statuses read in it -> filters -> lexical + semantic passages (best `candidates` of each list)
              -> fusion -> documents (newest version) -> "comuni come il mio" -> order -> facets + total
              -> the page: its passages fetched in full and highlighted
+
+Facets are disjunctive (`facets.py`): a facet with a filter of its own is counted over one more retrieval, the same
+query without that filter, so its other values stay listed with the count each would give.
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ from qdrant_client import models
 from kb.models.base import DenseEmbedder
 from kb.search.calls import deadline_key
 from kb.search.context import rerank
-from kb.search.facets import FACET_PAYLOAD, count_facets
+from kb.search.facets import (
+    FACET_PAYLOAD,
+    count_facets,
+    newest_payloads,
+    refined_facets,
+    selected_values,
+    without_own_filter,
+)
 from kb.search.fusion import (
     GROUPING_FIELDS,
     DocumentHit,
@@ -83,7 +93,8 @@ class SearchEngine:
         filters, interpreted = self._interpret(request)
         flt = _with_exclusion(filters.to_qdrant(today), request.exclude_doc_id)
         clock.lap("filters")
-        lexical, semantic = self.retrieve_passages(request.query, request.mode, flt)
+        query = self.encode(request.query, request.mode)
+        lexical, semantic = self.retrieve_encoded(query, request.mode, flt)
         clock.lap("retrieve")
         if request.mode is Mode.hybrid:
             hits = fuse(lexical, semantic, self.lexical_weight, self.normalisation)
@@ -99,7 +110,10 @@ class SearchEngine:
             documents.sort(key=lambda d: deadline_key(d.payload, today))
         lexical_scores = best_scores(lexical)
         clock.lap("rank")
-        facets = count_facets((d.payload for d in documents), today, self.max_facet_values)
+        facets = {}
+        if request.facets:
+            facets = count_facets((d.payload for d in documents), today, self.max_facet_values)
+            facets.update(self._refined_facets(request, filters, query, today))
         clock.lap("facets")
         page = documents[request.offset:request.offset + request.limit]
         shown = self._show(page, request, boosts, clock) if request.passages else _unshown(page, boosts)
@@ -111,17 +125,38 @@ class SearchEngine:
                           ) -> tuple[list[Hit], list[Hit]]:
         """The best `candidates` passages of each list the mode uses (the floor of a search: query encoding and the
         engine queries), each carrying the candidate fields only."""
+        return self.retrieve_encoded(self.encode(query, mode), mode, flt)
+
+    def encode(self, query: str | Probe, mode: Mode) -> Probe:
+        """The query's vectors, only those the mode uses (computed once per search, facet retrievals included)."""
+        if isinstance(query, Probe):
+            return query
+        sparse = self.sparse_query(query) if mode is not Mode.semantic else SparseVec([], [])
+        dense = self.embedder.embed_query(query) if mode is not Mode.lexical else []
+        return Probe(sparse, dense, query)
+
+    def retrieve_encoded(self, query: Probe, mode: Mode, flt: models.Filter | None) -> tuple[list[Hit], list[Hit]]:
         lexical: list[Hit] = []
         semantic: list[Hit] = []
         if mode is not Mode.semantic:
-            lexical = self.backend.query(SPARSE_VECTOR, self.sparse_query(query), flt, self.candidates,
-                                         CANDIDATE_FIELDS)
+            lexical = self.backend.query(SPARSE_VECTOR, query.sparse, flt, self.candidates, CANDIDATE_FIELDS)
         if mode is not Mode.lexical:
-            dense = query.dense if isinstance(query, Probe) else self.embedder.embed_query(query)
-            semantic = self.backend.query(DENSE_VECTOR, dense, flt, self.candidates, CANDIDATE_FIELDS)
+            semantic = self.backend.query(DENSE_VECTOR, query.dense, flt, self.candidates, CANDIDATE_FIELDS)
             if mode is Mode.hybrid and self.exact_dense:
-                semantic = with_exact_dense(semantic, lexical, self._cosines(dense, lexical, semantic))
+                semantic = with_exact_dense(semantic, lexical, self._cosines(query.dense, lexical, semantic))
         return lexical, semantic
+
+    def _refined_facets(self, request: SearchRequest, filters: SearchFilters, query: Probe, today: dt.date
+                        ) -> dict[str, list[dict[str, Any]]]:
+        """Each facet with a filter of its own, counted over the result set of the same query without that filter:
+        the documents the search would find with every other filter (their newest version, as grouping keeps)."""
+        facets = {}
+        for name in refined_facets(filters):
+            others = _with_exclusion(without_own_filter(filters, name).to_qdrant(today), request.exclude_doc_id)
+            lexical, semantic = self.retrieve_encoded(query, request.mode, others)
+            facets[name] = count_facets(newest_payloads(lexical + semantic), today, self.max_facet_values,
+                                        names=(name,), selected={name: selected_values(filters, name)})[name]
+        return facets
 
     def _cosines(self, dense: list[float], lexical: list[Hit], semantic: list[Hit]) -> dict[str, float]:
         """Cosine of the query to the stored vectors of the lexical candidates the semantic list lacks."""

@@ -18,10 +18,11 @@ EXPERIENCE_TYPES: tuple[DocType, ...] = (DocType.buona_pratica, DocType.progetto
 def experiences_request(probe: Probe, *, limit: int = 10, today: dt.date | None = None) -> SearchRequest:
     """A pasted project's comparable experiences: the good practices and projects nearest to it."""
     return SearchRequest(probe, filters=SearchFilters(doc_type=list(EXPERIENCE_TYPES)), limit=limit,
-                         passages_per_doc=PASSAGES_PER_DOC, today=today)
+                         passages_per_doc=PASSAGES_PER_DOC, today=today, facets=False)
 
 
 def more_like_this_request(probe: Probe, doc_id: str, *, limit: int = 10, today: dt.date | None = None
                            ) -> SearchRequest:
     """The documents of any type nearest to an indexed one, itself excluded."""
-    return SearchRequest(probe, exclude_doc_id=doc_id, limit=limit, passages_per_doc=PASSAGES_PER_DOC, today=today)
+    return SearchRequest(probe, exclude_doc_id=doc_id, limit=limit, passages_per_doc=PASSAGES_PER_DOC, today=today,
+                         facets=False)

@@ -29,7 +29,8 @@ class SearchRequest:
     """A question (or a probe: a document or text described by its own vectors) and how to answer it.
 
     `interpret` reads call statuses in the question ("bandi aperti") unless the filters set a status. `passages`
-    False answers with ids and scores only (the ranking is the same; the page's passages are not fetched).
+    False answers with ids and scores only (the ranking is the same; the page's passages are not fetched). `facets`
+    False counts none: a caller that shows no facets saves their cost (one more retrieval per filtered facet).
     """
 
     query: str | Probe
@@ -44,6 +45,7 @@ class SearchRequest:
     passages: bool = True
     exclude_doc_id: str | None = None
     today: dt.date | None = None
+    facets: bool = True
 
     def __post_init__(self) -> None:
         if isinstance(self.query, str) and not self.query.strip():

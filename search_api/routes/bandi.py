@@ -50,7 +50,7 @@ def list_bandi(params: Annotated[BandiRequest, Depends(BANDI_QUERY)], services: 
         found = services.engine.search(SearchRequest(
             params.q, filters=with_status, interpret=False, offset=start, limit=params.page_size,
             order=Order.deadline if order is BandiOrder.scadenza else Order.relevance, passages_per_doc=1,
-            today=today))
+            today=today, facets=False))
         page, total = [d.payload for d in found.documents], found.total
         scores = {d.doc_id: round(d.score, 6) for d in found.documents}
         passages = {d.doc_id: [render_passage(p, base_url) for p in d.passages] for d in found.documents}

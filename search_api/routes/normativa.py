@@ -31,7 +31,7 @@ def overview(params: Annotated[OverviewRequest, Depends(OVERVIEW_QUERY)], servic
     abrogato) e i passaggi più pertinenti citati con pagina. `format=markdown` o `format=csv` per esportarlo."""
     filters = SearchFilters(doc_type=[DocType.normativa], level=params.level, in_force=params.in_force)
     found = services.engine.search(SearchRequest(params.topic, filters=filters, interpret=False,
-                                                 limit=params.per_level * 3 * 3, today=today))
+                                                 limit=params.per_level * 3 * 3, today=today, facets=False))
     pertinent = pertinent_acts(found.lexical_scores)
     acts = [render_result(d, today, base_url) for d in found.documents if d.doc_id in pertinent]
     results = [r for r in acts if (

@@ -60,7 +60,7 @@ async def similar_to_project(
                           eligible_regione=regione)
     requests = {"esperienze": experiences_request(probe, limit=limit, today=today),
                 "bandi": SearchRequest(probe, filters=calls, limit=limit, passages_per_doc=PASSAGES_PER_DOC,
-                                       today=today)}
+                                       today=today, facets=False)}
     found = {}
     for name, search in requests.items():
         page = await run_in_threadpool(services.engine.search, search)

@@ -76,7 +76,8 @@ def test_search_get_and_post_read_the_regione_in_any_spelling(api: TestClient, s
     posted = api.post("/search", json={**query, "regione": [spelling]})
     assert posted.status_code == 200, posted.text
     assert _ids(posted.json()) == _ids(official)
-    assert [v["value"] for v in typed["facets"]["regione"]] == ["Lombardia"], "facets show the stored spelling"
+    assert [v["value"] for v in typed["facets"]["regione"] if v["value"].lower() == "lombardia"] == ["Lombardia"], \
+        "facets show the stored spelling"
 
 
 @pytest.mark.parametrize("spelling", LOMBARDIA)
@@ -130,7 +131,7 @@ def test_valle_d_aosta_variants(places_api: TestClient, spelling: str) -> None:
     for body in (_get(places_api, "/search", q="orti sociali", regione=spelling),
                  places_api.post("/search", json={"q": "orti sociali", "regione": [spelling]}).json()):
         assert _ids(body) == ["orti-aosta"]
-        assert [v["value"] for v in body["facets"]["regione"]] == ["Valle d'Aosta"]
+        assert [v["value"] for v in body["facets"]["regione"] if "aosta" in v["value"].lower()] == ["Valle d'Aosta"]
 
 
 def test_provincia_and_comune_filters_in_any_spelling(places_api: TestClient) -> None:
