@@ -6,7 +6,21 @@ from typing import Any
 
 from qdrant_client import models
 
+from kb.search import SearchFilters
+from kb.storage.schema import BENEFICIARIES, DocType
 from search_api.documents import FIRST_PASSAGE
+from search_api.errors import ApiError
+from search_api.schemas.bandi import BandiRequest
+
+
+def eligibility(params: BandiRequest) -> SearchFilters:
+    """The calls a comune may apply to, whatever their status ("bandi per il mio comune"): /bandi and its feed."""
+    unknown = [b for b in params.beneficiary if b not in BENEFICIARIES]
+    if unknown:
+        raise ApiError(422, "richiesta_non_valida", f"beneficiari sconosciuti {unknown}; validi: "
+                       f"{', '.join(BENEFICIARIES)}", [{"campo": "beneficiary", "messaggio": "valore non ammesso"}])
+    return SearchFilters(doc_type=[DocType.bando], beneficiary=params.beneficiary, population=params.population,
+                         theme=params.theme, sdg=params.sdg, eligible_regione=params.regione)
 
 
 def all_calls(backend: Any, flt: models.Filter | None) -> list[dict[str, Any]]:

@@ -7,14 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from kb.search import Order, SearchFilters, SearchRequest
+from kb.search import Order, SearchRequest
 from kb.search.calls import days_left, deadline_key
 from kb.search.facets import status_of
-from kb.storage.schema import BENEFICIARIES, DocType
-from search_api.bandi import all_calls
+from search_api.bandi import all_calls, eligibility
 from search_api.deps import SEARCH_LIMIT, BaseUrlDep, ServicesDep, TodayDep
 from search_api.documents import document_url, file_url, render_passage
-from search_api.errors import ApiError
 from search_api.query_params import QueryModel
 from search_api.schemas.bandi import BandiOrder, BandiRequest, BandiResponse
 from search_api.schemas.common import TOO_MANY_REQUESTS, ErrorResponse
@@ -33,15 +31,9 @@ def list_bandi(params: Annotated[BandiRequest, Depends(BANDI_QUERY)], services: 
     """Bandi con stato calcolato dalle date rispetto a oggi (aperto, in arrivo, scaduto). Senza `q` sono ordinati per
     scadenza (prima gli aperti che chiudono prima); con `q` per pertinenza. Con `population` e `regione` restano
     solo i bandi a cui il proprio comune può partecipare."""
-    unknown = [b for b in params.beneficiary if b not in BENEFICIARIES]
-    if unknown:
-        raise ApiError(422, "richiesta_non_valida", f"beneficiari sconosciuti {unknown}; validi: "
-                       f"{', '.join(BENEFICIARIES)}", [{"campo": "beneficiary", "messaggio": "valore non ammesso"}])
-    eligibility = SearchFilters(doc_type=[DocType.bando], beneficiary=params.beneficiary,
-                                population=params.population, theme=params.theme, sdg=params.sdg,
-                                eligible_regione=params.regione)
-    everything = all_calls(services.backend, eligibility.to_qdrant(today))
-    with_status = eligibility.model_copy(update={"bando_status": params.status}) if params.status else eligibility
+    eligible = eligibility(params)
+    everything = all_calls(services.backend, eligible.to_qdrant(today))
+    with_status = eligible.model_copy(update={"bando_status": params.status}) if params.status else eligible
     order = params.order or (BandiOrder.pertinenza if params.q else BandiOrder.scadenza)
     start = (params.page - 1) * params.page_size
     scores: dict[str, float] = {}
