@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from cli.imports import import_app
 from evaluation.cli import eval_app
 from kb.settings import Settings, get_settings
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Base di conoscenza dei comuni sostenibili: indicizzazione e ricerca.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(eval_app, name="eval")
+app.add_typer(import_app, name="import")
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:

@@ -24,16 +24,12 @@ from typing import Annotated, Any
 
 import typer
 
+from ingest.importers.sdg_mapping import Goals, load_goals
+
 MAPPING = "Mappatura_PNRR_SNSvS_Agenda2030_v2.csv"
 PROJECTS = "progetti_validati.parquet"
 SUBMEASURE, MISSION, TITLE, SUMMARY = "Codice Univoco Submisura", "Missione", "Titolo progetto", "Sintesi progetto"
 MIN_SUMMARY = 30  # characters: shorter summaries are codes or "N/D", not a text to tag
-
-
-@dataclass(frozen=True)
-class Goals:
-    main: str
-    mapped: frozenset[str]
 
 
 @dataclass
@@ -49,18 +45,6 @@ def _read_csv(path: Path) -> Any:
     import pandas as pd
 
     return pd.read_csv(path, sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
-
-
-def load_goals(path: Path) -> dict[str, Goals]:
-    """Per submeasure code, its main goal (PREVALENTE = si) and every goal the mapping gives it."""
-    rows = _read_csv(path)
-    mapped: dict[str, set[str]] = defaultdict(set)
-    main: dict[str, str] = {}
-    for code, goal, prevalent in zip(rows["Codice Univoco submisura"], rows["GOAL"], rows["PREVALENTE"], strict=True):
-        mapped[code].add(str(goal).strip())
-        if str(prevalent).strip().lower() == "si":
-            main[code] = str(goal).strip()
-    return {code: Goals(goal, frozenset(mapped[code])) for code, goal in main.items()}
 
 
 def project_text(title: str, summary: str) -> str:

@@ -56,16 +56,17 @@ def _is_file(path: Path) -> bool:
 
 
 def resolve_metadata(path: Path, front_matter: dict[str, Any], overrides: dict[str, Any] | None = None,
-                     defaults: dict[str, Any] | None = None) -> DeclaredMetadata:
+                     defaults: dict[str, Any] | None = None, *, sidecar: bool = True,
+                     source: str | None = None) -> DeclaredMetadata:
     merged: dict[str, Any] = {**(defaults or {}), **front_matter}
-    sidecar = sidecar_path(path)
-    if _is_file(sidecar):
+    sidecar_file = sidecar_path(path)
+    if sidecar and _is_file(sidecar_file):
         try:
-            text = sidecar.read_text(encoding="utf-8")
+            text = sidecar_file.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             raise IngestError("invalid_metadata", "file .meta.yaml non in UTF-8: salvarlo come UTF-8",
-                              str(sidecar)) from exc
-        merged.update(_load_yaml(text, str(sidecar), "file .meta.yaml"))
+                              str(sidecar_file)) from exc
+        merged.update(_load_yaml(text, str(sidecar_file), "file .meta.yaml"))
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
     model = DeclaredMetadata if merged.get("doc_type") is None else DocumentMetadata
     try:
@@ -74,7 +75,7 @@ def resolve_metadata(path: Path, front_matter: dict[str, Any], overrides: dict[s
         problems = "; ".join(
             f"campo '{'.'.join(str(p) for p in err['loc']) or '(documento)'}': {_italian(err)}" for err in exc.errors()
         )
-        raise IngestError("invalid_metadata", f"metadati non validi: {problems}", str(path)) from exc
+        raise IngestError("invalid_metadata", f"metadati non validi: {problems}", source or str(path)) from exc
 
 
 def _italian(err: Any) -> str:

@@ -31,6 +31,9 @@ from ingest.pipeline import PIPELINE_VERSION, TEXT
 from kb.storage.schema import DeclaredMetadata, DocumentMetadata, metadata_payload
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
+# metadata that does not make a new version: the release an imported record was last seen in (a new release that
+# repeats a record unchanged leaves it as indexed, with the release its version came from)
+UNVERSIONED_FIELDS = ("fonte_rilascio",)
 _ARCHIVES = {MIME_BY_EXTENSION[f".{kind}"]: kind for kind in ("docx", "odt")}  # zip containers, by MIME type
 
 
@@ -44,10 +47,11 @@ class PreparedFile:
     body: bytes
     mime: str
     content_hash: str
+    label: str | None = None  # what reports and citations call it, when not its file name (an imported record)
 
     @property
     def source(self) -> str:
-        return str(self.path)
+        return self.label or str(self.path)
 
     @property
     def meta(self) -> DocumentMetadata:
@@ -60,7 +64,8 @@ class PreparedFile:
     def stream(self, doc_id: str, model_name: str) -> ByteStream:
         payload = metadata_payload(self.declared)
         payload.update(doc_id=doc_id, version=self.version(model_name), content_hash=self.content_hash,
-                       source=display_name(self.path.name), file_type=self.path.suffix.lower().lstrip("."),
+                       source=display_name(self.label or self.path.name),
+                       file_type=self.path.suffix.lower().lstrip("."),
                        ingested_at=datetime.now(UTC).isoformat(), file_path=str(self.path),
                        source_path=str(self.path.resolve()))
         payload["title"] = (self.declared.title or _title_from(self.body, self.mime)
@@ -71,7 +76,8 @@ class PreparedFile:
     def version(self, model_name: str) -> str:
         """Changes when the bytes, the metadata, the pipeline or the model change (and, for a type left to infer,
         the type classifier's calibration): then the file is re-indexed."""
-        parts: list[Any] = [self.content_hash, self.declared.model_dump(mode="json"), PIPELINE_VERSION, model_name]
+        declared = self.declared.model_dump(mode="json", exclude=set(UNVERSIONED_FIELDS))
+        parts: list[Any] = [self.content_hash, declared, PIPELINE_VERSION, model_name]
         if self.declared.doc_type is None:
             parts.append(calibration_id())
         material = json.dumps(parts, sort_keys=True)
@@ -79,8 +85,9 @@ class PreparedFile:
 
 
 def prepare(path: Path, data: bytes, overrides: dict[str, Any] | None,
-            defaults: dict[str, Any] | None) -> PreparedFile:
-    source = str(path)
+            defaults: dict[str, Any] | None, *, label: str | None = None) -> PreparedFile:
+    """A file from disk or an upload; or, with `label`, a record rendered as text (no sidecar is looked for)."""
+    source = label or str(path)
     if len(data) > MAX_FILE_BYTES:
         raise IngestError("too_large", f"file troppo grande (oltre {MAX_FILE_BYTES // 2**20} MB)", source)
     mime = mime_type(path, data)
@@ -97,8 +104,8 @@ def prepare(path: Path, data: bytes, overrides: dict[str, Any] | None,
         check_pdf(data, source)
     elif mime in _ARCHIVES:
         check_archive(data, _ARCHIVES[mime], source)
-    meta = resolve_metadata(path, front_matter, overrides, defaults)
-    return PreparedFile(path, data, meta, body, mime, hashlib.sha256(data).hexdigest())
+    meta = resolve_metadata(path, front_matter, overrides, defaults, sidecar=label is None, source=source)
+    return PreparedFile(path, data, meta, body, mime, hashlib.sha256(data).hexdigest(), label)
 
 
 def slugify(text: str) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 import glob
 import hashlib
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,48 @@ class _Claims:
     doc_ids: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class RecordInput:
+    """One open-data record as ingestion takes it: a Markdown text, its metadata (with an explicit `doc_id`), the
+    virtual file name it is stored under and a label for reports and citations ("PNRR_Progetti.csv, riga 12")."""
+
+    path: Path
+    data: bytes
+    metadata: dict[str, Any]
+    label: str
+
+
+class _Batch:
+    """Admitted items gathered into pipeline groups of `group_size`; outcomes kept in submission order."""
+
+    def __init__(self, service: IngestService) -> None:
+        self.service, self.claims = service, _Claims()
+        self.outcomes: dict[int, FileOutcome] = {}
+        self.group: list[tuple[int, PreparedFile, str]] = []
+
+    def decided(self, position: int, outcome: FileOutcome) -> None:
+        self.outcomes[position] = outcome
+
+    def add(self, position: int, admitted: FileOutcome | tuple[PreparedFile, str]) -> None:
+        if isinstance(admitted, FileOutcome):  # refused before an id was known, unchanged or a duplicate
+            self.outcomes[position] = admitted
+            return
+        self.group.append((position, *admitted))
+        if len(self.group) >= self.service.group_size:
+            self._run()
+
+    def _run(self) -> None:
+        results = self.service._run_group([(item, doc_id) for _, item, doc_id in self.group])
+        self.outcomes.update(zip([g[0] for g in self.group], results, strict=True))
+        self.group = []
+
+    def finish(self) -> list[FileOutcome]:
+        if self.group:
+            self._run()
+        self.service.backend.flush()
+        return [self.outcomes[i] for i in sorted(self.outcomes)]
+
+
 def stored_originals(files_path: Path, doc_id: str) -> list[Path]:
     """The stored files of this document only: `a.pdf` is not an original of `a.b`, nor `a.b.pdf` of `a`."""
     return sorted(p for p in files_path.glob(f"{glob.escape(doc_id)}.*") if p.stem == doc_id)
@@ -114,35 +156,35 @@ class IngestService:
                      progress: Callable[[Iterator[Path]], Iterator[Path]] | None = None,
                      defaults: dict[str, Any] | None = None) -> IngestReport:
         files, missing = discover(paths)
-        outcomes: dict[int, FileOutcome] = {}
-        group: list[tuple[int, PreparedFile, str]] = []
-        claims = _Claims()
+        batch = _Batch(self)
         iterator: Iterator[Path] = iter(files)
         for position, path in enumerate(progress(iterator) if progress else iterator):
             try:
                 if path.stat().st_size > MAX_FILE_BYTES:  # refused before reading it all into memory
-                    outcomes[position] = FileOutcome(str(path), "skipped", code="too_large", message=(
-                        f"file troppo grande (oltre {MAX_FILE_BYTES // 2**20} MB)"))
+                    batch.decided(position, FileOutcome(str(path), "skipped", code="too_large", message=(
+                        f"file troppo grande (oltre {MAX_FILE_BYTES // 2**20} MB)")))
                     continue
                 data = path.read_bytes()
             except OSError as exc:
-                outcomes[position] = FileOutcome(str(path), "skipped", code="unreadable",
-                                                 message=f"file non leggibile: {exc.strerror or exc}")
+                batch.decided(position, FileOutcome(str(path), "skipped", code="unreadable",
+                                                    message=f"file non leggibile: {exc.strerror or exc}"))
                 continue
-            decided = self._admit(path, data, overrides, defaults, claims)
-            if isinstance(decided, FileOutcome):  # refused before an id was known, unchanged or a duplicate
-                outcomes[position] = decided
-                continue
-            group.append((position, *decided))
-            if len(group) >= self.group_size:
-                outcomes.update(zip([g[0] for g in group], self._run_group([(p, d) for _, p, d in group]),
-                                    strict=True))
-                group = []
-        if group:
-            outcomes.update(zip([g[0] for g in group], self._run_group([(p, d) for _, p, d in group]), strict=True))
-        self.backend.flush()
-        found = [outcomes[i] for i in sorted(outcomes)]
+            batch.add(position, self._admit(path, data, overrides, defaults, batch.claims))
+        found = batch.finish()
         return IngestReport([FileOutcome(e.source, "skipped", code=e.code, message=e.message) for e in missing] + found)
+
+    def ingest_records(self, records: Iterable[RecordInput]) -> list[FileOutcome]:
+        """Records of an open-data table, each rendered as a Markdown text with its metadata (`kb import`): the
+        same checks, identity, incremental decision and pipeline as a file, in full batches for the encoder."""
+        batch = _Batch(self)
+        for position, record in enumerate(records):
+            try:
+                item = prepare(record.path, record.data, record.metadata, None, label=record.label)
+            except Exception as exc:
+                batch.decided(position, _skipped(record.label, exc))
+                continue
+            batch.add(position, self._admit_prepared(item, batch.claims))
+        return batch.finish()
 
     def ingest_bytes(self, path: Path, data: bytes, overrides: dict[str, Any] | None = None,
                      defaults: dict[str, Any] | None = None) -> FileOutcome:
@@ -170,6 +212,12 @@ class IngestService:
         """Checks, identity and the incremental decision: an outcome now, or (file, doc_id) to index."""
         try:
             item = prepare(path, data, overrides, defaults)
+        except Exception as exc:
+            return _skipped(str(path), exc)
+        return self._admit_prepared(item, claims)
+
+    def _admit_prepared(self, item: PreparedFile, claims: _Claims) -> FileOutcome | tuple[PreparedFile, str]:
+        try:
             doc_id = self._doc_id_for(item, claims)
             present = self._complete(doc_id, item.version(self.model_name), item)
             if present:  # the document's chunks, as they are indexed: nothing was written, nothing is missing
@@ -183,10 +231,10 @@ class IngestService:
                 return FileOutcome(item.source, "duplicate", doc_id=twin, code="duplicate",
                                    message=f"stesso contenuto del documento già indicizzato '{twin}'")
             claims.hashes[item.content_hash] = doc_id
-            claims.doc_ids[doc_id] = str(path.resolve())
+            claims.doc_ids[doc_id] = str(item.path.resolve())
             return item, doc_id
         except Exception as exc:
-            return _skipped(str(path), exc)
+            return _skipped(item.source, exc)
 
     def _complete(self, doc_id: str, version: str, item: PreparedFile) -> int:
         """Its chunks if this version is in the index entire and alone, and its original is stored, else 0. A

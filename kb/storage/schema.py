@@ -90,6 +90,27 @@ class DeclaredMetadata(BaseModel):
     budget: float | None = Field(default=None, ge=0)
     beneficiaries: list[str] = Field(default_factory=list)
     population_cap: int | None = Field(default=None, ge=0)
+    destinatari: str | None = Field(default=None, max_length=500, description="Destinatari come li scrive la fonte")
+    stato_fonte: str | None = Field(default=None, max_length=300, description="Stato del bando secondo la fonte")
+    # records imported from public open data (`kb import`): where they come from, as the source publishes them
+    fonte: str | None = Field(default=None, max_length=200)
+    fonte_rilascio: dt.date | None = Field(default=None, description="Rilascio della fonte di questa versione")
+    url_fonte: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    dataset: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")
+    titolo_originale: str | None = Field(default=None, max_length=1000)
+    # progetto PNRR
+    cup: str | None = Field(default=None, pattern=r"^[A-Z0-9]{15}$")
+    missione: str | None = Field(default=None, max_length=10)
+    componente: str | None = Field(default=None, max_length=20)
+    misura: str | None = Field(default=None, max_length=40)
+    misura_descrizione: str | None = Field(default=None, max_length=400)
+    submisure: list[str] = Field(default_factory=list, max_length=50)
+    amministrazione_titolare: str | None = Field(default=None, max_length=300)
+    soggetto_attuatore: str | None = Field(default=None, max_length=300)
+    importo_pnrr: float | None = Field(default=None, ge=0)
+    importo_totale: float | None = Field(default=None, ge=0)
+    localizzazioni: list[str] = Field(default_factory=list, max_length=500)
+    sdg_prevalente: int | None = Field(default=None, ge=1, le=17)
 
     @field_validator("sdg")
     @classmethod
@@ -166,6 +187,10 @@ PAYLOAD_INDEXES: tuple[tuple[str, str], ...] = (
     ("extracted_fields", "keyword"),
     ("cited_acts", "keyword"),
     ("reference_key", "keyword"),
+    ("dataset", "keyword"),
+    ("cup", "keyword"),
+    ("missione", "keyword"),
+    ("misura", "keyword"),
 )
 
 POPULATION_BANDS: tuple[tuple[str, int, int | None], ...] = (

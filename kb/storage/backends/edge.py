@@ -78,6 +78,7 @@ class EdgeBackend:
                             f"({dense_dim}): reindicizzare in un nuovo percorso (KB_INDEX_PATH)."
                         )
                     self._shard = qe.EdgeShard.load(str(self.path))
+                    self._add_missing_indexes()
                     return
                 if dense_dim is None:
                     raise IndexMissingError(f"Nessun indice in {self.path}: eseguire prima `kb ingest`.")
@@ -108,6 +109,13 @@ class EdgeBackend:
         shard.close()
         staging.rename(self.path)
         return qe.EdgeShard.load(str(self.path))
+
+    def _add_missing_indexes(self) -> None:
+        """Payload indexes added to the schema after this index was created (creating one is idempotent)."""
+        present = set(self._shard.info().payload_schema)
+        for name, kind in PAYLOAD_INDEXES:
+            if name not in present:
+                self._shard.update(qe.UpdateOperation.create_field_index(name, _EDGE_INDEX_TYPES[kind]))
 
     @staticmethod
     def _config(dense_dim: int) -> Any:
