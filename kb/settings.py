@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     import_user_agent: str = Field(
         default="Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
         description="browser-like: Italia Domani's CDN turns away clients that do not look like a browser")
+    pnrr_project_url: str = Field(
+        default="https://www.opencup.gov.it/portale/progetto/-/cup/{cup}",
+        description="public page of an imported PNRR project, {cup} replaced by its CUP (OpenCUP, DIPE)")
     # Retrieval
     lexical_weight: float = Field(default=0.4, ge=0.0, le=1.0, description="tuned on the dev splits")
     fusion: Literal["minmax", "zscore", "rrf"] = Field(default="zscore", description="score normalisation before "
