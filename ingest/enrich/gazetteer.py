@@ -1,14 +1,13 @@
 """Comuni, province and regioni: loaded from ISTAT's list of municipalities, recognised in text.
 
-The list is ISTAT's "Elenco dei comuni italiani" CSV (`;`-separated, Windows-1252 or UTF-8, as downloaded from
-istat.it); the package ships the Lombardy rows (`kb/data/comuni_lombardia.csv`) and `KB_GAZETTEER_PATH` points to the
-national file. A population column (any header starting with "Popolazione") gives the population band.
+The list is ISTAT's "Elenco dei comuni italiani" (read by `ingest.enrich.istat`, in ISTAT's own layout or the
+shipped subset); the package ships all 7,904 comuni of 2020 with their 2011 legal population
+(`kb/data/comuni_italia.csv`) and `KB_GAZETTEER_PATH` points to another edition. A population column (any header
+starting with "Popolazione") gives the population band.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,17 +17,24 @@ from pathlib import Path
 
 import yaml
 
+from ingest.enrich.istat import (
+    CODE,
+    NAME,
+    OTHER_NAME,
+    PLATE,
+    POPULATION,
+    PROVINCE,
+    REGION,
+    GazetteerError,
+    population,
+    read_elenco,
+)
 from ingest.enrich.text import fold, normalise
 
-CODE, NAME, OTHER_NAME = "Codice Comune formato alfanumerico", "Denominazione in italiano", "Denominazione altra lingua"
-REGION, PROVINCE, PLATE = ("Denominazione Regione", "Denominazione dell'Unità territoriale sovracomunale "
-                           "(valida a fini statistici)", "Sigla automobilistica")
-REQUIRED_COLUMNS = (CODE, NAME, REGION, PROVINCE, PLATE)
+__all__ = ["Comune", "Gazetteer", "GazetteerError", "Provincia", "load_gazetteer", "words"]
+
+SHIPPED = "comuni_italia.csv"
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
-
-
-class GazetteerError(ValueError):
-    """The file is not an ISTAT list of municipalities."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class Comune:
     sigla: str
     regione: str
     popolazione: int | None
+    other_name: str = ""  # the official name in German, French, Ladin or Slovene ("Bozen"), where there is one
 
 
 @dataclass(frozen=True)
@@ -57,14 +64,22 @@ def _key(name: str) -> tuple[str, ...]:
     return tuple(fold(w) for w, _, _ in words(normalise(name)))
 
 
+def code_key(code: str | int) -> str | None:
+    """ISTAT's six-digit comune code: 18128, "18128" and "018128" -> "018128"; None for anything else."""
+    digits = str(code).strip()
+    return digits.zfill(6) if digits.isdigit() and len(digits) <= 6 else None
+
+
 class Gazetteer:
     def __init__(self, comuni: Iterable[Comune], provinces: Iterable[Provincia],
                  province_aliases: dict[str, str] | None = None) -> None:
         self.comuni = list(comuni)
         self.provinces = {p.sigla: p for p in provinces}
         self.by_name: dict[tuple[str, ...], list[Comune]] = {}
-        for comune in self.comuni:
-            self.by_name.setdefault(_key(comune.name), []).append(comune)
+        self.codes = {comune.code: comune for comune in self.comuni}
+        for comune in self.comuni:  # by its Italian name and its other one ("Bozen"), each comune once per name
+            for key in dict.fromkeys(_key(n) for n in (comune.name, comune.other_name) if n):
+                self.by_name.setdefault(key, []).append(comune)
         self.by_first_word: dict[str, list[tuple[str, ...]]] = {}
         for key in sorted(self.by_name, key=len, reverse=True):  # longest names first: "Sant'Angelo Lodigiano"
             self.by_first_word.setdefault(key[0], []).append(key)
@@ -76,14 +91,20 @@ class Gazetteer:
     # -- loading ---------------------------------------------------------------------------------------------
     @classmethod
     def from_istat_csv(cls, path: Path | None = None) -> Gazetteer:
-        """The ISTAT list at `path`, or the shipped Lombardy rows; provinces and regioni from kb/data/province.yaml."""
-        raw = path.read_bytes() if path else resources.files("kb.data").joinpath("comuni_lombardia.csv").read_bytes()
+        """The ISTAT list at `path`, or the shipped national one; provinces and regioni from kb/data/province.yaml."""
+        raw = path.read_bytes() if path else resources.files("kb.data").joinpath(SHIPPED).read_bytes()
         provinces, aliases = _provinces()
-        return cls(parse_istat_csv(raw, str(path or "comuni_lombardia.csv")), provinces, aliases)
+        return cls(parse_istat_csv(raw, str(path or SHIPPED), {p.sigla: p for p in provinces}), provinces, aliases)
 
     # -- lookups ---------------------------------------------------------------------------------------------
     def comuni_named(self, name: str) -> list[Comune]:
+        """Every comune with that name in Italian or in its other language (homonyms: "Castro" is in BG and LE)."""
         return self.by_name.get(_key(name), [])
+
+    def by_code(self, code: str | int) -> Comune | None:
+        """The comune with that ISTAT code, zero-padded or not ("18128", "018128")."""
+        key = code_key(code)
+        return self.codes.get(key) if key else None
 
     def province_named(self, name: str) -> Provincia | None:
         return self.province_by_name.get(_key(name))
@@ -98,34 +119,19 @@ class Gazetteer:
         return None
 
 
-def parse_istat_csv(raw: bytes, source: str) -> list[Comune]:
-    """Rows of ISTAT's CSV; headers may contain line breaks (as in ISTAT's own file)."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252")
-    reader = csv.reader(io.StringIO(text), delimiter=";")
-    try:
-        header = [" ".join(h.split()) for h in next(reader)]
-    except StopIteration as exc:
-        raise GazetteerError(f"{source}: file vuoto") from exc
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise GazetteerError(f"{source}: non è l'elenco dei comuni ISTAT, mancano le colonne {missing}")
-    col = {name: header.index(name) for name in REQUIRED_COLUMNS}
-    population_col = next((i for i, h in enumerate(header) if h.lower().startswith("popolazione")), None)
+def parse_istat_csv(raw: bytes, source: str, provinces: dict[str, Provincia] | None = None) -> list[Comune]:
+    """Comuni of ISTAT's CSV. A provincia is written as kb/data/province.yaml names it (ISTAT calls Aosta's
+    "Valle d'Aosta/Vallée d'Aoste"), so that a comune's provincia is the one a filter or the text names."""
+    known = provinces or {}
     comuni: list[Comune] = []
-    for row in reader:
-        if len(row) < len(header) or not row[col[CODE]].strip():
-            continue
-        population = row[population_col].strip().replace(".", "") if population_col is not None else ""
+    for row in read_elenco(raw, source):
+        sigla = row[PLATE]
         comuni.append(Comune(
-            code=row[col[CODE]].strip(), name=row[col[NAME]].strip(), provincia=_italian(row[col[PROVINCE]]),
-            sigla=row[col[PLATE]].strip(), regione=_italian(row[col[REGION]]),
-            popolazione=int(population) if population.isdigit() else None,
+            code=code_key(row[CODE]) or row[CODE], name=row[NAME],
+            provincia=known[sigla].name if sigla in known else _italian(row[PROVINCE]),
+            sigla=sigla, regione=_italian(row[REGION]), popolazione=population(row.get(POPULATION, "")),
+            other_name=row.get(OTHER_NAME, ""),
         ))
-    if not comuni:
-        raise GazetteerError(f"{source}: nessun comune nel file")
     return comuni
 
 

@@ -1,16 +1,22 @@
 """Where a document comes from: comune, provincia and regione named in its text, checked against the gazetteer.
 
 A comune counts most when the text says so ("Comune di Sant'Angelo Lodigiano", "Livigno (SO)", "il sindaco di
-..."); a bare capitalised name counts less, and a single-word name that is also an Italian word ("Pero", "Fino") only
-with such a cue. A comune found in the gazetteer brings its provincia, regione and population; a "Comune di X" not in
-the gazetteer (outside the loaded list) is kept with a lower confidence and no population.
+..."); a bare capitalised name counts less, and only with such a cue when it is likely to mean something else: an
+Italian word ("Fondi", "Paese", "Calcio": kb/data/comuni_parole.txt), a province capital (the province or the city
+at large), a saint ("San Vito"), or a word inside a longer proper name ("Mario Bianco", "Via Roma"). With the
+national list (7,904 comuni) these guards keep ordinary prose from naming comuni. A comune found in the gazetteer
+brings its provincia, regione and population; homonyms ("Calliano" AT/TN) are told apart by the province or the
+regione the text names. A "Comune di X" not in the gazetteer is kept with a lower confidence and no population.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
 
 from ingest.enrich.gazetteer import Comune, Gazetteer, words
 from ingest.enrich.text import fold, normalise
@@ -23,7 +29,8 @@ _REGION_CUE = re.compile(r"\bregione\s*$", re.IGNORECASE)
 _PLATE = re.compile(r"^\s*\((?P<sigla>[A-Z]{2})\)")
 _CONNECTORS = {"di", "del", "della", "dei", "de", "d", "sul", "sulla", "al", "in", "e", "san", "santa", "sant"}
 _REGION_ALIASES = {"emilia romagna": "Emilia-Romagna", "friuli venezia giulia": "Friuli-Venezia Giulia",
-                   "trentino alto adige": "Trentino-Alto Adige", "valle d'aosta": "Valle d'Aosta"}
+                   "trentino alto adige": "Trentino-Alto Adige", "valle d'aosta": "Valle d'Aosta",
+                   "trentino": "Trentino-Alto Adige", "alto adige": "Trentino-Alto Adige"}
 
 
 _ADJECTIVES = {f"{stem}{end}": regione for stem, regione in (
@@ -74,6 +81,8 @@ def find_places(text: str, gazetteer: Gazetteer, title: str = "") -> Places:
                 i += province[1]
                 continue
         match = gazetteer.match_comune_at(tokens, i) if word[:1].isupper() else None
+        if match and _name_extent(text, tokens, i, match[1]) > match[1]:
+            match = None  # "Comune di Montecchio del Retrone" is not Montecchio (TR): a name the list lacks
         cue = bool(_COMUNE_CUE.search(before))
         if match:
             key, n = match
@@ -86,8 +95,8 @@ def find_places(text: str, gazetteer: Gazetteer, title: str = "") -> Places:
                     province_scores[plate.group("sigla")] += 0.5
             strong = cue or plate is not None
             followed_by_number = re.match(r"\s?\d", text[end:end + 2]) is not None  # "Zone 30", "Pero 2"
-            common = n == 1 and (_is_common_word(word) or _sentence_initial(text, start)
-                                 or f" {fold(word)} " in lowered)  # the word also occurs as a plain word
+            common = _needs_cue(key, gazetteer) or _inside_longer_name(text, tokens, i) or (
+                n == 1 and (_sentence_initial(text, start) or f" {fold(word)} " in lowered))  # also a plain word
             if strong or not (common or followed_by_number):
                 comune_scores[name] += 1.0 if strong else 0.4
                 comune_entries[name] = gazetteer.by_name[key]
@@ -105,7 +114,8 @@ def find_places(text: str, gazetteer: Gazetteer, title: str = "") -> Places:
             i += n
             continue
         i += 1
-    comune = _best_comune(comune_scores, comune_entries, plates, province_scores, evidence)
+    comune = _best_comune(comune_scores, comune_entries, plates, province_scores, evidence,
+                          lambda: _found_value(find_regione(text, gazetteer)))
     if comune is not None:
         entry, confidence, ev = comune
         found = Found(entry.name, confidence, ev)
@@ -140,7 +150,8 @@ def find_regione(text: str, gazetteer: Gazetteer) -> Found | None:
 
 
 def _best_comune(scores: dict[str, float], entries: dict[str, list[Comune]], plates: dict[str, set[str]],
-                 province_scores: dict[str, float], evidence: dict[str, str]) -> tuple[Comune, float, str] | None:
+                 province_scores: dict[str, float], evidence: dict[str, str],
+                 regione_of_text: Callable[[], str | None]) -> tuple[Comune, float, str] | None:
     if not scores:
         return None
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
@@ -148,9 +159,12 @@ def _best_comune(scores: dict[str, float], entries: dict[str, list[Comune]], pla
     if score < 0.8:  # one bare mention of a name is not enough
         return None
     candidates = entries[name]
-    if len(candidates) > 1:  # homonyms: the province named next to it, or in the text, decides
+    if len(candidates) > 1:  # homonyms: the province named next to it, or in the text, or the regione decides
         chosen = [c for c in candidates if c.sigla in plates[name]] or \
                  [c for c in candidates if c.sigla in province_scores]
+        if not chosen:
+            regione = regione_of_text()
+            chosen = [c for c in candidates if c.regione == regione]
         if len(chosen) != 1:
             return None
         candidates = chosen
@@ -195,15 +209,53 @@ def _sentence_initial(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:\n#-*|"
 
 
-def _is_common_word(word: str) -> bool:
-    """An Italian stop word, a common word that is also a comune ("Pero", "Fino", "Bene", "Torre"), or a province
-    capital, which a bare mention usually means as the province or the city at large."""
-    return fold(word) in _COMMON_WORDS or fold(word) in stop_words()
+def _found_value(found: Found | None) -> str | None:
+    return str(found.value) if found else None
 
 
-_COMMON_WORDS = frozenset({
-    "pero", "fino", "bene", "torre", "monte", "ponte", "colle", "valle", "mese", "cene", "ono", "gera", "sale",
-    "corte", "pieve", "rivolta", "castello", "mare", "lago", "porto", "villa", "casa", "borgo", "campo", "costa",
-    "onore", "bosco", "cava", "lodi", "como",
-    "cremona", "mantova", "pavia", "sondrio", "varese", "lecco", "brescia", "bergamo", "milano", "monza",
-})
+def _needs_cue(key: tuple[str, ...], gazetteer: Gazetteer) -> bool:
+    """A name a bare mention usually means otherwise: an Italian word or stop word, a province (its capital: the
+    province or the city at large, "firmato a Roma"), a saint ("San Vito", "Sant'Agnello": churches, feasts)."""
+    if key in gazetteer.province_by_name:
+        return True
+    if len(key) == 1:
+        return key[0] in common_words() or key[0] in stop_words() or key[0].startswith("sant'")
+    return len(key) == 2 and key[0] in _SAINTS
+
+
+def _inside_longer_name(text: str, tokens: list[tuple[str, int, int]], i: int) -> bool:
+    """The name ends a longer proper name: "Paolo Carpi", "Via Roma", "Leonardo da Vinci" (a capitalised word right
+    before it, or before its "da", that does not merely start a sentence). What follows is `_name_extent`'s."""
+    def joined(a: int, b: int) -> bool:
+        return text[tokens[a][2]:tokens[b][1]] == " "
+
+    before = i - 2 if i > 1 and tokens[i - 1][0] == "da" and joined(i - 2, i - 1) else i - 1
+    return (before >= 0 and tokens[before][0][:1].isupper() and not _sentence_initial(text, tokens[before][1])
+            and joined(before, before + 1) and joined(i - 1, i))
+
+
+def _name_extent(text: str, tokens: list[tuple[str, int, int]], i: int, n: int) -> int:
+    """Words of the proper name that starts at word i, at least n: it goes on over capitalised words and over "di",
+    "del", "della" ... before one ("Montecchio del Retrone", "Fondi Strutturali"), on the same line."""
+    end = i + n
+    while end < len(tokens) and text[tokens[end - 1][2]:tokens[end][1]] == " ":
+        if tokens[end][0][:1].isupper():
+            end += 1
+        elif (tokens[end][0] in _NAME_LINKS and end + 1 < len(tokens) and tokens[end + 1][0][:1].isupper()
+              and text[tokens[end][2]:tokens[end + 1][1]] == " "):
+            end += 2
+        else:
+            break
+    return end - i
+
+
+_NAME_LINKS = frozenset({"di", "del", "della", "dei", "degli", "delle", "de", "sul", "sulla", "san", "santa"})
+
+_SAINTS = frozenset({"san", "santa", "santo"})
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Comuni that are also Italian words (kb/data/comuni_parole.txt), folded."""
+    text = resources.files("kb.data").joinpath("comuni_parole.txt").read_text(encoding="utf-8")
+    return frozenset(fold(w.strip()) for w in text.splitlines() if w.strip() and not w.startswith("#"))

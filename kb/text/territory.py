@@ -6,14 +6,18 @@ a key that ignores case, accents, apostrophes, hyphens, slashes and spacing (`te
 among the official names, which are ISTAT's Italian ones as the gazetteer writes them ("Trentino-Alto Adige",
 "Valle d'Aosta": the part before ISTAT's "/Südtirol", "/Vallée d'Aoste"), with common variants, the provinces' car
 plate codes ("MI" -> "Milano") and prefixes such as "Regione" or "Comune di". The comuni known are the shipped
-gazetteer's (`kb/data/comuni_lombardia.csv`); any other value is kept as written, only tidied (NFC, plain
-apostrophes, single spaces, trimmed), because no list of every name a document may carry exists here.
+gazetteer's (`kb/data/comuni_italia.csv`, all of Italy), by Italian name and by name in another language ("Bozen");
+any other value is kept as written, only tidied (NFC, plain apostrophes, single spaces, trimmed). A few comuni share
+a key while their names differ ("Paternò" CT and "Paterno" PZ, "Tre Ville" TN and "Treville" AL, "Corvara" PE and
+Corvara in Badia, "Corvara" in Ladin): there the value's own spelling (accents and spaces kept) decides, an Italian
+name before another language's, and a value neither spelling matches is kept tidied rather than guessed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -33,8 +37,8 @@ _REGIONE_VARIANTS: dict[str, tuple[str, ...]] = {
 _PREFIXES: dict[str, tuple[str, ...]] = {
     "regione": ("regioneautonoma", "regionedella", "regionedel", "regione"),
     "provincia": ("provinciaautonomadi", "cittametropolitanadi", "liberoconsorziocomunaledi", "provinciadi"),
-    "comune": ("comunedi",),
 }
+_COMUNE_DI = re.compile(r"^comune\s+di\s+", re.IGNORECASE)
 
 
 def tidy(value: str) -> str:
@@ -78,23 +82,53 @@ def province() -> dict[str, str]:
     return _table(names + others + plates)
 
 
+def _spelling(value: str) -> str:
+    """Case-insensitive but accent- and space-sensitive: 'paternò' matches 'Paternò', not 'Paterno'."""
+    return tidy(value).casefold()
+
+
 @lru_cache(maxsize=1)
+def _comuni_spellings() -> tuple[dict[str, str], dict[str, list[tuple[str, str]]]]:
+    """(key -> Italian name where the key names one comune name only, key -> [(spelling, name)] where it names
+    several: Italian names first, then names in another language)."""
+    rows = list(csv.DictReader(io.StringIO(_read("comuni_italia.csv")), delimiter=";"))
+    pairs = [(row[column].strip(), row["Denominazione in italiano"].strip())
+             for column in ("Denominazione in italiano", "Denominazione altra lingua") for row in rows
+             if (row[column] or "").strip()]
+    by_key: dict[str, list[tuple[str, str]]] = {}
+    for spelling, name in pairs:
+        by_key.setdefault(territory_key(spelling), []).append((spelling, name))
+    unique = {key: found[0][1] for key, found in by_key.items() if len({name for _, name in found}) == 1}
+    return unique, {key: found for key, found in by_key.items() if key not in unique}
+
+
 def comuni() -> dict[str, str]:
-    """The comuni of the shipped gazetteer, by key of their Italian name and of their name in another language."""
-    rows = csv.DictReader(io.StringIO(_read("comuni_lombardia.csv")), delimiter=";")
-    pairs = [(row[column].strip(), row["Denominazione in italiano"].strip()) for row in rows
-             for column in ("Denominazione in italiano", "Denominazione altra lingua") if (row[column] or "").strip()]
-    return _table(pairs)
+    """The comuni of the shipped gazetteer whose key is theirs alone, by key of their Italian name and of their
+    name in another language."""
+    return _comuni_spellings()[0]
+
+
+def _comune(text: str, key: str) -> str | None:
+    """The comune a key names: its own, or among comuni sharing the key the one spelt exactly as `text`."""
+    unique, shared = _comuni_spellings()
+    if key in unique:
+        return unique[key]
+    spelt = [name for spelling, name in shared.get(key, []) if _spelling(spelling) == _spelling(text)]
+    return spelt[0] if spelt else None
 
 
 _TABLES: dict[str, Callable[[], dict[str, str]]] = {"regione": regioni, "provincia": province, "comune": comuni}
 
 
 def _lookup(field: str, text: str) -> str | None:
-    table, key = _TABLES[field](), territory_key(text)
+    key = territory_key(text)
+    if field == "comune":
+        bare = _COMUNE_DI.sub("", text)
+        return _comune(text, key) or (_comune(bare, territory_key(bare)) if bare != text else None)
+    table = _TABLES[field]()
     if key in table:
         return table[key]
-    for prefix in _PREFIXES[field]:
+    for prefix in _PREFIXES.get(field, ()):
         if key.startswith(prefix) and key[len(prefix):] in table:
             return table[key[len(prefix):]]
     return None

@@ -47,11 +47,12 @@ def test_not_an_istat_list(tmp_path: Path) -> None:
         Gazetteer.from_istat_csv(wrong)
 
 
-def test_shipped_lombardy_list() -> None:
-    lombardy = load_gazetteer()
-    assert len(lombardy.comuni) > 1500 and {c.regione for c in lombardy.comuni} == {"Lombardia"}
-    assert len({c.provincia for c in lombardy.comuni}) == 12
-    assert lombardy.comuni_named("Sant'Angelo Lodigiano")[0].sigla == "LO"
+def test_shipped_national_list() -> None:
+    italy = load_gazetteer()
+    assert len(italy.comuni) == 7904 and len({c.regione for c in italy.comuni}) == 20
+    assert len({c.sigla for c in italy.comuni}) == 107
+    assert sum(1 for c in italy.comuni if c.regione == "Lombardia") == 1506
+    assert italy.comuni_named("Sant'Angelo Lodigiano")[0].sigla == "LO"
 
 
 @pytest.mark.parametrize(("text", "comune", "provincia", "regione", "popolazione"), [

@@ -18,7 +18,8 @@ REGIONI = ("Piemonte", "Valle d'Aosta", "Lombardia", "Trentino-Alto Adige", "Ven
 PROVINCE = ("Milano", "Monza e della Brianza", "Forlì-Cesena", "Reggio nell'Emilia", "L'Aquila", "Massa-Carrara",
             "Verbano-Cusio-Ossola", "Barletta-Andria-Trani", "Pesaro e Urbino", "Sondrio")
 COMUNI = ("Sant'Angelo Lodigiano", "Cantù", "Canneto sull'Oglio", "Cassina de' Pecchi", "Laveno-Mombello",
-          "Bardello con Malgesso e Bregano", "Castello dell'Acqua", "Milano")
+          "Castello dell'Acqua", "Milano", "Cefalù", "Castelfranco Veneto",
+          "Bressanone", "Morgex", "Santa Maria Capua Vetere", "Reggio di Calabria", "Città di Castello")
 OFFICIAL = {"regione": REGIONI, "provincia": PROVINCE, "comune": COMUNI}
 _APOSTROPHES = ("'", "\u2019", "\u02bc", " ", "")
 _GAPS = (" ", "  ", " \t", "\u00a0", " \u00a0 ")

@@ -39,6 +39,32 @@ def test_comuni_of_the_gazetteer(value: str, official: str) -> None:
     assert canonical("comune", value) == official
 
 
+@pytest.mark.parametrize(("value", "official"), [
+    ("cefalu", "Cefalù"), ("Comune di Castelfranco Veneto", "Castelfranco Veneto"), ("Morgex", "Morgex"),
+    ("Bozen", "Bolzano"), ("BRIXEN", "Bressanone"), ("Sovodnje ob Soči", "Savogna d'Isonzo"),
+    ("Sankt Ulrich", "Sankt Ulrich"),  # not ISTAT's spelling ("St. Ulrich"): kept
+])
+def test_comuni_of_all_italy_by_italian_or_other_name(value: str, official: str) -> None:
+    assert canonical("comune", value) == official
+
+
+@pytest.mark.parametrize(("value", "official"), [
+    ("Paternò", "Paternò"), ("PATERNÒ", "Paternò"), ("comune di paternò", "Paternò"), ("Paterno", "Paterno"),
+    ("paterno", "Paterno"), ("Tre Ville", "Tre Ville"), ("tre ville", "Tre Ville"), ("Treville", "Treville"),
+    ("Corvara", "Corvara"), ("Corvara in Badia", "Corvara in Badia"),
+    ("Paternó", "Paternó"),  # neither spelling: kept rather than guessed
+])
+def test_comuni_sharing_a_key_are_told_apart_by_their_spelling(value: str, official: str) -> None:
+    """Paternò (CT) and Paterno (PZ), Tre Ville (TN) and Treville (AL), Corvara (PE) and Corvara in Badia (BZ, in
+    Ladin "Corvara") have one key: the first in the list used to win, so "Paternò" was stored as "Paterno"."""
+    assert canonical("comune", value) == official
+
+
+def test_homonyms_keep_their_one_name() -> None:
+    for name in ("Calliano", "Samone", "Livo", "Peglio", "Castro", "San Teodoro"):
+        assert canonical("comune", name.upper()) == name
+
+
 def test_unknown_values_are_kept_tidied() -> None:
     assert canonical("comune", "  Villarossa \t Lodigiana ") == "Villarossa Lodigiana"
     assert canonical("comune", "Sant’Ilario del Mella") == "Sant'Ilario del Mella"
