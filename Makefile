@@ -15,7 +15,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder eval eval-similar eval-enrichment eval-pnrr-sdg sdg-prototypes eval-doctype clean
+.PHONY: help install install-dev system-deps browser-deps epubcheck-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder eval eval-similar eval-enrichment eval-pnrr-sdg sdg-prototypes eval-doctype clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -34,13 +34,29 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed ## Create the virtual environment with the product
 install-dev: $(VENV)/.installed-dev ## Add test, lint and corpus-build tools
 
-system-deps: ## OCR for scanned PDFs (tesseract + Italian); installs with apt-get when run as root
+system-deps: ## OCR for scanned PDFs (tesseract + Italian) and Pango for the dossier PDF; apt-get when run as root
 	@if command -v tesseract >/dev/null && tesseract --list-langs 2>/dev/null | grep -qx ita; then \
 		echo "tesseract (ita) presente"; \
 	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-ita fonts-dejavu-core >/dev/null; \
 	else \
 		echo "ATTENZIONE: tesseract-ocr-ita non installato: i PDF scansionati saranno segnalati 'needs_ocr'"; \
+	fi
+	@if ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0; then \
+		echo "pango presente"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+	else \
+		echo "ATTENZIONE: pango non installato: il dossier in PDF (WeasyPrint) non si potrà generare"; \
+	fi
+
+epubcheck-deps: ## Java for W3C EPUBCheck, which checks the dossier EPUB in the tests; apt-get when run as root
+	@if command -v java >/dev/null; then \
+		echo "java presente"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	else \
+		echo "ATTENZIONE: java non installato: il controllo EPUBCheck del dossier sarà saltato"; \
 	fi
 
 browser-deps: ## Chromium for the browser tests (Debian package, driven by Playwright); apt-get when run as root
@@ -54,9 +70,14 @@ browser-deps: ## Chromium for the browser tests (Debian package, driven by Playw
 
 CORPUS_DIRS := corpus/buone_pratiche corpus/progetti corpus/normativa corpus/bandi
 
-index: install system-deps ## Index the sample corpus (its four type folders) into KB_INDEX_PATH; an index built with another model is re-embedded first
+OPEN_DATA := corpus/dati_aperti
+
+index: install system-deps ## Index the sample corpus (its four type folders and the real open-data slice) into KB_INDEX_PATH; an index built with another model is re-embedded first
 	$(KB) reembed --if-needed
 	$(KB) ingest $(CORPUS_DIRS)
+	$(KB) import pnrr-progetti $(OPEN_DATA)/progetti_pnrr_comuni.csv --localizzazioni $(OPEN_DATA)/localizzazioni_pnrr_comuni.csv
+	$(KB) import pnrr-bandi $(OPEN_DATA)/bandi_pnrr.csv
+	$(KB) import padigitale-avvisi $(OPEN_DATA)/avvisi_padigitale2026.json
 
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -66,7 +87,7 @@ run: index ## Install, index corpus/ and serve the API (http://$(HOST):$(PORT)/d
 	@echo "API: http://$(HOST):$(PORT)/search?q=...  documentazione: http://$(HOST):$(PORT)/docs"
 	$(KB) serve --host $(HOST) --port $(PORT)
 
-test: install-dev system-deps browser-deps ## Install test dependencies and run the whole test suite
+test: install-dev system-deps browser-deps epubcheck-deps ## Install test dependencies and run the whole test suite
 	$(VENV)/bin/pytest
 
 # `make stress`: the load run (a real `kb serve` on the sample corpus) and the API fuzz + property tests, long

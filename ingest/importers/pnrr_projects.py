@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.enrich.gazetteer import Comune, Gazetteer
-from ingest.importers.legible import legible, legible_title, parts, with_names
+from ingest.importers.legible import is_address, legible, legible_title, parts, with_names
 from ingest.importers.records import Record, RowProblem, euro, markdown
 from ingest.importers.sdg_mapping import SdgMapping
 from ingest.importers.tables import Row, Table, parse_amount, parse_date, read_table
@@ -33,8 +33,6 @@ SUBMEASURE, SUBMEASURE_NAME = ("Codice Univoco Submisura",), ("Descrizione Submi
 OWNER, IMPLEMENTER = ("Amministrazione Titolare",), ("Soggetto attuatore",)
 PNRR_AMOUNT = ("Finanziamento PNRR", "FINANZIAMENTO_PNRR")
 TOTAL_AMOUNT = ("Finanziamento Totale", "FINANZ_TOTALE", "Finanziamento - Totale")
-NATURE = ("CUP Descrizione Natura", "CUP_DESCR_NATURA")
-TYPOLOGY, SECTOR = ("CUP Descrizione Tipologia",), ("CUP Descrizione Settore",)
 RELEASE_DATE = ("Data di Estrazione", "Data aggiornamento", "Data Ultima Validazione")
 # locations file
 ISTAT_CODE = ("COD_ISTAT_COMUNE",)
@@ -130,23 +128,18 @@ def _record(project: _Project, source_name: str, mapping: SdgMapping, gazetteer:
     if implementer:
         implementer = with_names(legible(implementer), names)
     title = with_names(legible_title(first.text(*TITLE) or cup), names)
-    prose = [with_names(p, names) for p in parts(first.text(*SUMMARY))]
+    prose = [with_names(p, names) for p in parts(first.text(*SUMMARY)) if not is_address(p)]
     goals = [g for g in (mapping.for_code(s) for s in submeasures) if g is not None]
     sdg = sorted({n for g in goals for n in g.declared()})
     place = _place(comuni, implementer)
+    # the text that is embedded and searched: what the project is, where, under which measure, for how much; the
+    # rest (mission, component, owner, CUP classification) is metadata, shown on the card and filterable
+    measure = first.text(*MEASURE_NAME)
     facts = [
-        ("Misura PNRR", _coded(first.text(*MEASURE), first.text(*MEASURE_NAME))),
-        ("Submisura", "; ".join(filter(None, (_coded(r.text(*SUBMEASURE), r.text(*SUBMEASURE_NAME))
-                                               for r in by_submeasure.values())))),
-        ("Missione", _coded(first.text(*MISSION), first.text(*MISSION_NAME))),
-        ("Componente", _coded(first.text(*COMPONENT), first.text(*COMPONENT_NAME))),
+        ("Luogo", "; ".join(f"{c.name} ({c.sigla}), {c.regione}" for c in comuni[:10]) or None),
+        ("Misura PNRR", f"{legible(measure)} ({first.text(*MEASURE)})" if measure else first.text(*MEASURE)),
         ("Soggetto attuatore", implementer),
-        ("Amministrazione titolare", first.text(*OWNER)),
-        ("Luogo", ", ".join(f"{c.name} ({c.sigla}), {c.regione}" for c in comuni[:20]) or None),
         ("Finanziamento PNRR", euro(pnrr)),
-        ("Costo totale", euro(total)),
-        ("Natura dell'intervento", legible(" · ".join(filter(None, (first.text(*NATURE), first.text(*TYPOLOGY),
-                                                                     first.text(*SECTOR)))))),
         ("CUP", cup),
     ]
     metadata: dict[str, Any] = {
