@@ -20,7 +20,7 @@ from search_api.schemas.common import TOO_MANY_REQUESTS, ErrorResponse
 router = APIRouter(tags=["bandi"], responses={422: {"model": ErrorResponse}, 429: TOO_MANY_REQUESTS,
                                                503: {"model": ErrorResponse}})
 ITEM_FIELDS = ("title", "issuer", "regione", "opening_date", "deadline", "budget", "beneficiaries", "population_cap",
-               "themes", "sdg", "summary")
+               "themes", "sdg", "summary", "destinatari", "stato_fonte", "fonte", "url_fonte")
 BANDI_QUERY = QueryModel(BandiRequest)
 
 

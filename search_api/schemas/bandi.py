@@ -56,6 +56,10 @@ class BandoItem(BaseModel):
     themes: list[str] = Field(default_factory=list)
     sdg: list[int] = Field(default_factory=list)
     summary: str | None = None
+    destinatari: str | None = Field(default=None, description="Destinatari come li scrive la fonte (dati aperti)")
+    stato_fonte: str | None = Field(default=None, description="Stato secondo la fonte, con la data di rilevazione")
+    fonte: str | None = Field(default=None, description="Fonte dei dati aperti (es. Italia Domani)")
+    url_fonte: str | None = Field(default=None, description="Il bando alla fonte")
     score: float | None = None
     passages: list[Passage] = Field(default_factory=list)
     url: str
