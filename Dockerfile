@@ -13,9 +13,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     HAYSTACK_TELEMETRY_ENABLED=False \
     TOKENIZERS_PARALLELISM=false
 
-# OCR of scanned PDFs: tesseract with the Italian model
+# OCR of scanned PDFs: tesseract with the Italian model; Pango and fonts for the dossier PDF (WeasyPrint)
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-ita \
+       libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

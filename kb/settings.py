@@ -133,6 +133,8 @@ class Settings(BaseSettings):
     uploads_path: Path = Path("data/uploads")
     log_level: str = "INFO"
     log_json: bool = True
+    dossier_lab_line: str = Field(default="Laboratorio comuni sostenibili", min_length=1, max_length=200,
+                                  description="the laboratory line on a dossier's cover, also its author")
 
     @model_validator(mode="after")
     def _check(self) -> Settings:

@@ -46,7 +46,7 @@ def _act(result: dict[str, Any], passages: int) -> dict[str, Any]:
             "url": result["url"], "file_url": result["file_url"]}
 
 
-def _state(in_force: bool | None) -> str:
+def act_state(in_force: bool | None) -> str:
     if in_force is None:
         return "stato non indicato"
     return "in vigore" if in_force else "abrogato"
@@ -92,7 +92,7 @@ def to_markdown(topic: str, today: dt.date, levels: list[dict[str, Any]]) -> str
             heading = " - ".join(md_text(x) for x in (act.get("reference"), act.get("title")) if x)
             lines += [f"### {heading}", ""]
             facts = [f"Data: {act['act_date']:%d/%m/%Y}" if act.get("act_date") else None,
-                     f"Stato: {_state(act.get('in_force'))}", act.get("issuer"), act.get("regione")]
+                     f"Stato: {act_state(act.get('in_force'))}", act.get("issuer"), act.get("regione")]
             lines += ["- " + " · ".join(md_text(f) for f in facts if f), f"- Documento: <{act['file_url']}>", ""]
             for passage in act["passages"]:
                 cite = passage["citation"]
@@ -118,7 +118,7 @@ def to_csv(levels: list[dict[str, Any]]) -> str:
                 cite = passage["citation"] if passage else {}
                 writer.writerow([csv_cell(x) for x in (
                     group["label"], act.get("reference") or "", act.get("title") or "",
-                    act["act_date"].isoformat() if act.get("act_date") else "", _state(act.get("in_force")),
+                    act["act_date"].isoformat() if act.get("act_date") else "", act_state(act.get("in_force")),
                     act.get("issuer") or "", act.get("regione") or "", passage["text"] if passage else "",
                     cite.get("section") or "", _pages(cite), cite.get("url") or act["file_url"])])
     return "\ufeff" + out.getvalue()
