@@ -20,7 +20,7 @@ from search_api.hosts import TrustedHosts
 from search_api.http_methods import HeadAsGetMiddleware
 from search_api.key_gate import KeyGateMiddleware
 from search_api.observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
-from search_api.routes import bandi, documents, normativa, ops, search, similar, ui
+from search_api.routes import bandi, documents, feeds, normativa, ops, search, similar, ui
 from search_api.schemas.common import ErrorResponse
 from search_api.security import SecurityHeadersMiddleware
 from search_api.services import Clock, build_services
@@ -40,6 +40,8 @@ TAGS = [
     {"name": "documenti", "description": "Schede, file originali, documenti simili, invio ed eliminazione"},
     {"name": "bandi", "description": "Bandi di finanziamento con stato (aperto, in arrivo, scaduto)"},
     {"name": "normativa", "description": "Quadro normativo per livello (UE, nazionale, regionale)"},
+    {"name": "feed", "description": "Feed Atom di ricerche e bandi (ricerche salvate e avvisi), per lettori di feed "
+                                    "e portali"},
     {"name": "servizio", "description": "Stato del servizio e metriche"},
 ]
 
@@ -69,7 +71,7 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None, backen
     app.state.services = None
     install_error_handlers(app)
     # with a read key every route that shows the knowledge base needs it; probes and metrics stay open
-    for module in (search, documents, similar, bandi, normativa, ui):
+    for module in (search, documents, similar, bandi, feeds, normativa, ui):
         if settings.read_api_key:
             app.include_router(module.router, dependencies=[Depends(require_read_key)],
                                responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})

@@ -125,6 +125,34 @@ def test_clicking_a_facet_narrows_and_counts_stay_coherent(page: Any, live: dict
     _shot(page, "ricerca-filtrata")
 
 
+def test_checking_a_regione_keeps_the_other_regioni_with_their_counts(page: Any, live: dict[str, str]) -> None:
+    """Disjunctive facets, by keyboard: checking Lombardia keeps every regione listed with the count it would give;
+    checking Veneto too adds its documents (values of one field are alternatives)."""
+    page.goto(f"{live['api']}/?q=energia+rinnovabile+comunit%C3%A0")
+    box = page.locator("fieldset", has=page.locator("legend", has_text=re.compile("^Regione$")))
+    before = box.locator("label.opzione").all_inner_texts()
+    assert len(before) >= 3
+
+    def count(regione: str) -> int:
+        option = box.locator("label.opzione", has=page.locator(f"input[value='{regione}']"))
+        return int(re.findall(r"\((\d+)", option.inner_text())[0])
+
+    lombardia, veneto = count("Lombardia"), count("Veneto")
+    box.locator("input[value=Lombardia]").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Space")
+    assert "regione=Lombardia" in page.url and _total(page) == lombardia
+    box = page.locator("fieldset", has=page.locator("legend", has_text=re.compile("^Regione$")))
+    assert box.locator("label.opzione").all_inner_texts() == before, "the other regioni stay, counts unchanged"
+    assert box.locator("input:checked").count() == 1 and box.locator("input[value=Lombardia]").is_checked()
+    _shot(page, "faccette-disgiuntive")
+    box.locator("input[value=Veneto]").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Space")
+    assert _total(page) == lombardia + veneto
+    assert page.locator("fieldset input[name=regione]:checked").count() == 2
+
+
 def test_the_similar_action(page: Any, live: dict[str, str]) -> None:
     page.goto(f"{live['api']}/?q=comunit%C3%A0+energetica+Valfonda")
     page.locator(".risultato").first.get_by_role("link", name=re.compile("^Simili")).click()
