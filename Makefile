@@ -15,7 +15,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps epubcheck-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder eval eval-similar eval-enrichment eval-pnrr-sdg sdg-prototypes eval-doctype clean
+.PHONY: help install install-dev system-deps browser-deps epubcheck-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder bench-real eval eval-similar eval-enrichment eval-pnrr-sdg sdg-prototypes eval-doctype clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -121,6 +121,12 @@ bench-ingest: install-dev ## Ingestion throughput: pipeline vs bare encoder (wri
 
 bench-search: install-dev ## Search latency over HTTP at 10k and 100k chunks vs the floor (writes results/bench/search.json)
 	$(PY) benchmarks/bench_search.py --out results/bench/search.json
+
+REAL_ARGS ?=
+
+bench-real: install-dev ## Real scale (~1 h, not CI): all 52,539 PNRR projects imported into a fresh index, import time, disk, server RSS, /search vs floor (results/bench/real-scale.json, .md); REAL_ARGS e.g. --limit 500
+	$(PY) benchmarks/bench_real_scale.py --projects $(PNRR)/progetti_validati.parquet \
+		--localizzazioni $(PNRR)/localizzazioni_validate.parquet --out results/bench/real-scale.json $(REAL_ARGS)
 
 eval: install ## Retrieval quality on SQuAD-it and the domain set (dev, test) vs bm25s, then the report
 	$(KB) eval --dataset $(SQUAD) --split test --out $(EVAL_OUT)/squad-it.json $(EVAL_ARGS)

@@ -157,8 +157,10 @@ def measure_floor(backend: EdgeBackend, embedder: DenseEmbedder, settings: Setti
 
 
 # -- HTTP ------------------------------------------------------------------------------------------------------
-def measure_http(client: httpx.Client, rounds: int, page_size: int) -> dict[str, Any]:
-    requests = [{"q": q, "page_size": page_size, **f} for q, f in QUERIES]
+def measure_http(client: httpx.Client, rounds: int, page_size: int, mode: str | None = None) -> dict[str, Any]:
+    """GET /search for the 30 questions with their filters, `rounds` times after a warm-up round; `mode` (lexical,
+    semantic) instead of the default hybrid."""
+    requests = [{"q": q, "page_size": page_size, **f, **({"mode": mode} if mode else {})} for q, f in QUERIES]
 
     def once(params: dict[str, Any]) -> tuple[float, int]:
         t0 = time.perf_counter()
