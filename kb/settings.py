@@ -131,6 +131,8 @@ class Settings(BaseSettings):
     # idle connection fails (ReadError in the 50-user load run with uvicorn's default of 5 s)
     keep_alive_s: int = Field(default=90, ge=1, le=3600, description="idle keep-alive connections stay open")
     uploads_path: Path = Path("data/uploads")
+    collections_path: Path | None = Field(default=None, description="SQLite file of the collections (raccolte); "
+                                          "unset: raccolte.sqlite3 beside the index (KB_INDEX_PATH's folder)")
     log_level: str = "INFO"
     log_json: bool = True
     dossier_lab_line: str = Field(default="Laboratorio comuni sostenibili", min_length=1, max_length=200,
@@ -198,6 +200,10 @@ class Settings(BaseSettings):
         if self.host not in ("0.0.0.0", "::", ""):
             hosts.append(self.host.lower())
         return list(dict.fromkeys(hosts))
+
+    @property
+    def collections_db(self) -> Path:
+        return self.collections_path or self.index_path.parent / "raccolte.sqlite3"
 
     @property
     def uses_server(self) -> bool:

@@ -20,7 +20,8 @@ from search_api.hosts import TrustedHosts
 from search_api.http_methods import HeadAsGetMiddleware
 from search_api.key_gate import KeyGateMiddleware
 from search_api.observability import REQUEST_ID_HEADER, Metrics, RequestContextMiddleware
-from search_api.routes import bandi, documents, feeds, normativa, ops, search, similar, ui
+from search_api.routes import bandi, documents, feeds, normativa, ops, raccolte, search, similar, ui
+from search_api.routes.raccolte import COLLECTION_KEY_HEADER
 from search_api.schemas.common import ErrorResponse
 from search_api.security import SecurityHeadersMiddleware
 from search_api.services import Clock, build_services
@@ -42,6 +43,8 @@ TAGS = [
     {"name": "normativa", "description": "Quadro normativo per livello (UE, nazionale, regionale)"},
     {"name": "feed", "description": "Feed Atom di ricerche e bandi (ricerche salvate e avvisi), per lettori di feed "
                                     "e portali"},
+    {"name": "raccolte", "description": "Raccolte di documenti e passaggi scelti, con nota, esportazione JSON e "
+                                        "dossier (EPUB, PDF, DOCX); si modificano con la chiave della raccolta"},
     {"name": "servizio", "description": "Stato del servizio e metriche"},
 ]
 
@@ -71,7 +74,7 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None, backen
     app.state.services = None
     install_error_handlers(app)
     # with a read key every route that shows the knowledge base needs it; probes and metrics stay open
-    for module in (search, documents, similar, bandi, feeds, normativa, ui):
+    for module in (search, documents, similar, bandi, feeds, normativa, raccolte, ui):
         if settings.read_api_key:
             app.include_router(module.router, dependencies=[Depends(require_read_key)],
                                responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
@@ -83,8 +86,8 @@ def create_app(settings: Settings | None = None, *, embedder: Any = None, backen
     app.add_middleware(KeyGateMiddleware)  # inside CORS: a portal can read the refusal
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_credentials=False,
-                           allow_methods=["GET", "POST", "DELETE"],
-                           allow_headers=["Content-Type", "X-API-Key", REQUEST_ID_HEADER],
+                           allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                           allow_headers=["Content-Type", "X-API-Key", COLLECTION_KEY_HEADER, REQUEST_ID_HEADER],
                            expose_headers=[REQUEST_ID_HEADER])
     app.add_middleware(TrustedHosts, allowed_hosts=settings.trusted_hosts, www_redirect=False)
     app.add_middleware(BodyLimitMiddleware, upload_bytes=settings.max_upload_mb * 2**20)

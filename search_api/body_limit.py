@@ -1,5 +1,6 @@
 """Request bodies capped while they arrive: uploads (`POST /documents`, `POST /similar`) at the upload limit plus
-the multipart framing, everything else (a JSON search is a few hundred bytes) at `MAX_BODY`."""
+the multipart framing, a collection (`POST /raccolte`, which re-imports an exported one) at `COLLECTION_BODY`,
+everything else (a JSON search is a few hundred bytes) at `MAX_BODY`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from search_api.errors import error_body
 
 MAX_BODY = 64 * 1024
+COLLECTION_BODY = 4 * 2**20  # an export of 200 items with their passages and metadata snapshots
 MULTIPART_OVERHEAD = 2**20
 UPLOAD_ROUTES = frozenset({("POST", "/documents"), ("POST", "/similar")})
 
@@ -26,7 +28,9 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if (scope["method"], scope["path"]) in UPLOAD_ROUTES else MAX_BODY
+        route = (scope["method"], scope["path"])
+        limit = self.upload_limit if route in UPLOAD_ROUTES else COLLECTION_BODY if route == ("POST", "/raccolte") \
+            else MAX_BODY
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
             response = error_body(Request(scope), 413, "file_troppo_grande",

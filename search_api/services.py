@@ -15,6 +15,8 @@ from kb.search import SearchEngine
 from kb.settings import Settings
 from runtime import build_runtime
 from search_api.observability import Metrics
+from search_api.raccolte.service import CollectionService
+from search_api.raccolte.store import CollectionStore
 from search_api.ratelimit import RateLimiter
 from search_api.uploads import IngestWorker, JobStatus
 
@@ -34,12 +36,14 @@ class Services:
     metrics: Metrics
     clock: Clock
     limiter: RateLimiter
+    collections: CollectionService
 
     def today(self) -> dt.date:
         return self.clock()
 
     def close(self) -> None:
         self.worker.stop()
+        self.collections.store.close()
         self.backend.close()
 
 
@@ -60,5 +64,6 @@ def build_services(settings: Settings, *, embedder: DenseEmbedder | None = None,
                                          "chunks": backend.count()})
     extractor = TextExtractor(ocr_enabled=settings.ocr_enabled, ocr_language=settings.ocr_language,
                               ocr_max_pages=settings.similar_ocr_pages, ocr_max_seconds=settings.similar_ocr_seconds)
+    collections = CollectionService(CollectionStore(settings.collections_db), backend)
     return Services(settings, backend, runtime.embedder, runtime.engine, ingest, extractor, worker, metrics,
-                    clock or dt.date.today, RateLimiter(settings))
+                    clock or dt.date.today, RateLimiter(settings), collections)

@@ -1,0 +1,1 @@
+"""Raccolte: named, ordered collections of documents and chosen passages, stored beside the index (SQLite)."""
