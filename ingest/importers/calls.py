@@ -32,14 +32,17 @@ BENEFICIARY_CUES: tuple[tuple[str, str], ...] = (
     (r"individu|cittadin|persone fisiche|famiglie|esperti|studenti", "cittadini"),
     (r"comunita energetic|\bcer\b|autoconsum", "cer"),
     (r"pubblic\w* amministrazion|amministrazioni pubblich|\bpa\b|enti pubblici|enti regional|regioni|universit|"
-     r"ricerca|\basl\b|aziende ospedal|ministeri|agenzi|afam|\baoo\b|enti locali|altri enti|"
+     r"ricerca|\basl\b|aziende ospedal|ministeri|agenzi|afam|\baoo\b|altri enti|"
      r"istituti zooprofilattici", "enti_pubblici"),
+    # "enti locali" are, by law (TUEL, art. 2), comuni, province, città metropolitane, comunità montane and unioni
+    (r"enti locali", "comuni"), (r"enti locali", "province"), (r"enti locali", "citta_metropolitane"),
+    (r"enti locali", "unioni_di_comuni"), (r"enti locali", "comunita_montane"),
 )
 
 
 def beneficiaries(addressees: str | None) -> list[str]:
     text = fold(addressees or "")
-    return [slug for cue, slug in BENEFICIARY_CUES if re.search(cue, text)]
+    return list(dict.fromkeys(slug for cue, slug in BENEFICIARY_CUES if re.search(cue, text)))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 def column_key(name: str) -> str:
     """`"FINANZIAMENTO _UE"` -> `"finanziamento ue"`, `"CUP "` -> `"cup"`, `"Città"` -> `"citta"`."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    ascii_name = "".join(c if c.isascii() else " " for c in bare).lower()  # a typographic apostrophe is a break
     return _NOT_WORD.sub(" ", ascii_name).strip()
 
 
