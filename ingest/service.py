@@ -19,6 +19,7 @@ from typing import Any
 
 from qdrant_client import models
 
+from ingest.batch import Batch, RecordInput
 from ingest.doc_ids import document_id, named_after
 from ingest.errors import IngestError
 from ingest.formats import discover
@@ -76,48 +77,6 @@ class _Claims:
     doc_ids: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class RecordInput:
-    """One open-data record as ingestion takes it: a Markdown text, its metadata (with an explicit `doc_id`), the
-    virtual file name it is stored under and a label for reports and citations ("PNRR_Progetti.csv, riga 12")."""
-
-    path: Path
-    data: bytes
-    metadata: dict[str, Any]
-    label: str
-
-
-class _Batch:
-    """Admitted items gathered into pipeline groups of `group_size`; outcomes kept in submission order."""
-
-    def __init__(self, service: IngestService) -> None:
-        self.service, self.claims = service, _Claims()
-        self.outcomes: dict[int, FileOutcome] = {}
-        self.group: list[tuple[int, PreparedFile, str]] = []
-
-    def decided(self, position: int, outcome: FileOutcome) -> None:
-        self.outcomes[position] = outcome
-
-    def add(self, position: int, admitted: FileOutcome | tuple[PreparedFile, str]) -> None:
-        if isinstance(admitted, FileOutcome):  # refused before an id was known, unchanged or a duplicate
-            self.outcomes[position] = admitted
-            return
-        self.group.append((position, *admitted))
-        if len(self.group) >= self.service.group_size:
-            self._run()
-
-    def _run(self) -> None:
-        results = self.service._run_group([(item, doc_id) for _, item, doc_id in self.group])
-        self.outcomes.update(zip([g[0] for g in self.group], results, strict=True))
-        self.group = []
-
-    def finish(self) -> list[FileOutcome]:
-        if self.group:
-            self._run()
-        self.service.backend.flush()
-        return [self.outcomes[i] for i in sorted(self.outcomes)]
-
-
 def stored_originals(files_path: Path, doc_id: str) -> list[Path]:
     """The stored files of this document only: `a.pdf` is not an original of `a.b`, nor `a.b.pdf` of `a`."""
     return sorted(p for p in files_path.glob(f"{glob.escape(doc_id)}.*") if p.stem == doc_id)
@@ -156,35 +115,38 @@ class IngestService:
                      progress: Callable[[Iterator[Path]], Iterator[Path]] | None = None,
                      defaults: dict[str, Any] | None = None) -> IngestReport:
         files, missing = discover(paths)
-        batch = _Batch(self)
+        batch, claims = self._batch(), _Claims()
         iterator: Iterator[Path] = iter(files)
         for position, path in enumerate(progress(iterator) if progress else iterator):
             try:
                 if path.stat().st_size > MAX_FILE_BYTES:  # refused before reading it all into memory
-                    batch.decided(position, FileOutcome(str(path), "skipped", code="too_large", message=(
+                    batch.add(position, FileOutcome(str(path), "skipped", code="too_large", message=(
                         f"file troppo grande (oltre {MAX_FILE_BYTES // 2**20} MB)")))
                     continue
                 data = path.read_bytes()
             except OSError as exc:
-                batch.decided(position, FileOutcome(str(path), "skipped", code="unreadable",
-                                                    message=f"file non leggibile: {exc.strerror or exc}"))
+                batch.add(position, FileOutcome(str(path), "skipped", code="unreadable",
+                                                message=f"file non leggibile: {exc.strerror or exc}"))
                 continue
-            batch.add(position, self._admit(path, data, overrides, defaults, batch.claims))
+            batch.add(position, self._admit(path, data, overrides, defaults, claims))
         found = batch.finish()
         return IngestReport([FileOutcome(e.source, "skipped", code=e.code, message=e.message) for e in missing] + found)
 
     def ingest_records(self, records: Iterable[RecordInput]) -> list[FileOutcome]:
         """Records of an open-data table, each rendered as a Markdown text with its metadata (`kb import`): the
         same checks, identity, incremental decision and pipeline as a file, in full batches for the encoder."""
-        batch = _Batch(self)
+        batch, claims = self._batch(), _Claims()
         for position, record in enumerate(records):
             try:
                 item = prepare(record.path, record.data, record.metadata, None, label=record.label)
             except Exception as exc:
-                batch.decided(position, _skipped(record.label, exc))
+                batch.add(position, _skipped(record.label, exc))
                 continue
-            batch.add(position, self._admit_prepared(item, batch.claims))
+            batch.add(position, self._admit_prepared(item, claims))
         return batch.finish()
+
+    def _batch(self) -> Batch[FileOutcome]:
+        return Batch(self._run_group, self.backend.flush, self.group_size)
 
     def ingest_bytes(self, path: Path, data: bytes, overrides: dict[str, Any] | None = None,
                      defaults: dict[str, Any] | None = None) -> FileOutcome:
