@@ -4,6 +4,7 @@ when it was deleted or replaced), the passages to quote, its metadata in Italian
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from qdrant_client import models
@@ -58,7 +59,41 @@ def _metadata(item: ItemRef, chunks: list[dict[str, Any]]) -> dict[str, Any]:
     """The document's metadata now; its snapshot when it was deleted or replaced since it was added."""
     if chunks and not item.status_note:
         return public_metadata(chunks[0])
-    return public_metadata(dict(item.metadata_snapshot))  # flags as booleans whether stored as "si" or True
+    return snapshot_metadata(item.metadata_snapshot)
+
+
+_INTEGERS = ("popolazione", "population_cap", "year")
+_AMOUNTS = ("budget", "importo_pnrr", "importo_totale")
+_LISTS = ("themes", "beneficiaries", "extracted_fields")
+_TEXT_CHARS = 1000
+
+
+def snapshot_metadata(raw: dict[str, Any]) -> dict[str, Any]:
+    """A snapshot as the chapter reads it. Snapshots come back from JSON files officials re-import, so nothing in
+    them is trusted: numbers that are not numbers, SDGs outside 1-17, links that are not http(s) and values that are
+    not plain text are left out, long texts cut."""
+    meta: dict[str, Any] = {}
+    for key, value in public_metadata(dict(raw)).items():  # flags as booleans whether stored as "si" or True
+        if key in _INTEGERS or key in _AMOUNTS:
+            if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1e15:
+                meta[key] = int(value) if key in _INTEGERS else float(value)
+        elif key == "sdg":
+            if isinstance(value, list):
+                meta[key] = [n for n in value if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 17]
+        elif key in _LISTS:
+            if isinstance(value, list):
+                meta[key] = [str(v)[:200] for v in value if isinstance(v, str)]
+        elif key == "url_fonte":
+            if isinstance(value, str) and re.fullmatch(r"https?://\S{1,500}", value):
+                meta[key] = value
+        elif key == "in_force":
+            if isinstance(value, bool):
+                meta[key] = value
+        elif isinstance(value, str):
+            meta[key] = value[:_TEXT_CHARS]
+    if meta.get("doc_type") not in DOC_TYPES:
+        meta.pop("doc_type", None)
+    return meta
 
 
 def chapter(number: int, item: ItemRef, chunks: list[dict[str, Any]], today: dt.date, base_url: str,
