@@ -15,12 +15,12 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
 from evaluation.beir import BeirDataset, CorpusDoc
-from ingest.service import IngestReport, IngestService
+from ingest.service import IngestService
 from kb.storage.backends.edge import EdgeBackend
 from kb.storage.schema import DocumentMetadata
 
@@ -86,11 +86,17 @@ def write_corpus(dataset: BeirDataset, folder: Path, ids: DocIdMap) -> int:
     return len(dataset.corpus)
 
 
+class Summarised(Protocol):
+    """What indexing did, counted by outcome: an `IngestReport`, or the imports' (`evaluation.open_data`)."""
+
+    def summary(self) -> dict[str, int]: ...
+
+
 @dataclass
 class IndexedCorpus:
     backend: EdgeBackend
     ids: DocIdMap
-    report: IngestReport
+    report: Summarised
     seconds: float
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from evaluation.beir import BeirDataset, load_beir
 from evaluation.indexing import DocIdMap, index_corpus
 from evaluation.metrics import Ranking, compute_metrics, write_trec
+from evaluation.open_data import index_imports, load_import_specs
 from evaluation.qrels import write_qrels
 from kb.search import Mode, SearchEngine, SearchRequest, engine_from_settings
 
@@ -94,7 +95,9 @@ def evaluate_dataset(dataset_dir: Path, out: Path, settings: Any, *, split: str 
     timings: dict[str, float] = results["timings"]
     run_files: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
-        indexed = index_corpus(dataset, embedder, settings, Path(tmp), doc_type, quiet=quiet)
+        imports = load_import_specs(dataset_dir)  # a corpus of open data is indexed as `kb import` does it
+        indexed = (index_imports(imports, embedder, settings, Path(tmp), set(dataset.corpus), quiet=quiet)
+                   if imports else index_corpus(dataset, embedder, settings, Path(tmp), doc_type, quiet=quiet))
         try:
             timings["index_s"] = round(indexed.seconds, 2)
             timings["index_docs_per_s"] = round(len(dataset.corpus) / indexed.seconds, 1) if indexed.seconds else 0.0

@@ -45,7 +45,7 @@ def pool_rows(queries: Sequence[dict[str, Any]], rankings: Mapping[str, Ranking]
     return rows
 
 
-def _git_commit() -> str | None:
+def git_commit() -> str | None:
     """The commit the product code was at when pooling (provenance only; None outside a git checkout)."""
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
@@ -101,7 +101,7 @@ def pool(queries: Sequence[dict[str, Any]], sources: Path = SOURCES, depth: int 
             "lexical_weight": settings.lexical_weight, "candidates": settings.candidates,
             "depth": depth, "modes": list(MODES), "backend": "edge", "documents": len(indexed),
             "chunks": sum(o.chunks for o in report.by_status("indexed")), "queries": len(rows),
-            "git_commit": _git_commit()}
+            "git_commit": git_commit()}
     return rows, meta
 
 

@@ -29,7 +29,7 @@ def test_markdown_keeps_schema_metadata_only() -> None:
     front, body = split_front_matter(markdown_file(doc, "cer-03").encode(), "x")
     assert front["doc_id"] == "cer-03" and front["title"] == doc.title
     assert front["comune"] == "Valfonda" and front["doc_type"] == "progetto"
-    assert "fonte" not in front, "fields the schema does not know are dropped"
+    assert "nota_interna" not in front, "fields the schema does not know are dropped"
     assert body.decode().strip() == doc.text
 
 
