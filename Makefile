@@ -11,6 +11,7 @@ export TOKENIZERS_PARALLELISM := false
 SQUAD ?= ../shared/benchmarks/squad-it
 DOMAIN ?= evaluation/datasets/domain
 SIMILAR ?= evaluation/datasets/similar
+PNRR_SET ?= evaluation/datasets/pnrr
 EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
@@ -128,12 +129,15 @@ bench-real: install-dev ## Real scale (~1 h, not CI): all 52,539 PNRR projects i
 	$(PY) benchmarks/bench_real_scale.py --projects $(PNRR)/progetti_validati.parquet \
 		--localizzazioni $(PNRR)/localizzazioni_validate.parquet --out results/bench/real-scale.json $(REAL_ARGS)
 
-eval: install ## Retrieval quality on SQuAD-it and the domain set (dev, test) vs bm25s, then the report
+eval: install ## Retrieval quality on SQuAD-it, the domain set and the PNRR set (dev, test) vs bm25s, then the report
 	$(KB) eval --dataset $(SQUAD) --split test --out $(EVAL_OUT)/squad-it.json $(EVAL_ARGS)
 	$(KB) eval --dataset $(DOMAIN) --split dev --out $(EVAL_OUT)/domain-dev.json $(EVAL_ARGS)
 	$(KB) eval --dataset $(DOMAIN) --split test --out $(EVAL_OUT)/domain-test.json $(EVAL_ARGS)
+	$(KB) eval --dataset $(PNRR_SET) --split dev --out $(EVAL_OUT)/pnrr-dev.json $(EVAL_ARGS)
+	$(KB) eval --dataset $(PNRR_SET) --split test --out $(EVAL_OUT)/pnrr-test.json $(EVAL_ARGS)
 	$(KB) eval report --results $(EVAL_OUT)/squad-it.json --results $(EVAL_OUT)/domain-dev.json \
-		--results $(EVAL_OUT)/domain-test.json --out $(EVAL_OUT)
+		--results $(EVAL_OUT)/domain-test.json --results $(EVAL_OUT)/pnrr-dev.json \
+		--results $(EVAL_OUT)/pnrr-test.json --out $(EVAL_OUT)
 
 eval-similar: install ## "Similar experiences" (POST /similar, /documents/{id}/similar) on the judged set: nDCG@10, MRR@10, P@5 (results/eval/similar-<model>.json)
 	$(PY) -m evaluation.similar --dataset $(SIMILAR) --out-dir $(EVAL_OUT)
