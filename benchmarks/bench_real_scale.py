@@ -11,7 +11,9 @@ its RSS after warm-up and GET /search p50/p95 for the 30 officials' questions wi
     python benchmarks/bench_real_scale.py --out results/bench/real-scale.json
 
 Results are written as they come (`partial: true` until the end): an import stopped by --import-timeout, Ctrl-C
-or SIGTERM leaves the progress it made (documents stored, elapsed) in the JSON and the Markdown summary.
+or SIGTERM leaves the progress it made (documents stored, elapsed) in the JSON and the Markdown summary. After
+--import-timeout the indexed part is optimised and measured; after Ctrl-C/SIGTERM, `--search-only --workdir W`
+measures it later.
 """
 
 from __future__ import annotations
@@ -188,7 +190,9 @@ def write_markdown(result: dict[str, Any], path: Path) -> None:
     if imp.get("stopped") or imp.get("returncode"):
         rows += [("import stopped", imp.get("stopped") or f"exit {imp.get('returncode')}"),
                  ("documents stored before the stop", f"{imp.get('documents_stored')} in {imp.get('wall_s')} s "
-                  f"({imp.get('documents_per_s_so_far')}/s)")]
+                  f"({imp.get('documents_per_s_so_far')}/s; first stored at {imp.get('before_first_document_s')} s)"),
+                 ("import CPU time, peak RSS", f"{imp.get('cpu_s')} s, {imp.get('peak_rss_mb')} MB"),
+                 ("index optimised after the stop", f"{imp.get('optimize_after_stop_s')} s")]
     elif imp.get("records"):
         rows += [("records (documents) / rows refused", f"{imp['records']:,} / {imp['rows_refused']}"),
                  ("chunks written", f"{imp['chunks_written']:,}"),
@@ -228,6 +232,8 @@ def main() -> None:
     parser.add_argument("--import-timeout", type=float, default=0.0, help="stop the import after S seconds (0: never)")
     parser.add_argument("--startup-timeout", type=float, default=900.0)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the index here (must not hold one)")
+    parser.add_argument("--search-only", action="store_true",
+                        help="measure search on the index a stopped run left in --workdir (import figures from --out)")
     parser.add_argument("--out", type=Path, default=Path("results/bench/real-scale.json"))
     args = parser.parse_args()
 
@@ -253,28 +259,41 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kb-real-scale-", dir=None) as tmp_name:
         workdir = args.workdir or Path(tmp_name)
-        if (workdir / "index").exists():
-            parser.error(f"{workdir / 'index'} exists: the run needs a fresh index")
-        workdir.mkdir(parents=True, exist_ok=True)
         settings = base.model_copy(update={"index_path": workdir / "index", "files_path": workdir / "files"})
         # the ONNX cache by absolute path: the subprocesses must not convert the model again elsewhere
         env = {"KB_ONNX_CACHE": str(base.onnx_cache.resolve())}
-        import_env = dict(os.environ, KB_INDEX_PATH=str(settings.index_path), KB_FILES_PATH=str(settings.files_path),
-                          KB_LOG_LEVEL="WARNING", **env)
-        projects, locations = args.projects, args.localizzazioni
-        if args.limit:
-            projects, locations = subset(projects, locations, args.limit, workdir / "source")
-        log(f"import of {projects} into {workdir}")
-        entry = run_import(projects, locations, workdir, import_env, args, save, log)
-        save(entry)
-        timed_out = str(entry.get("stopped") or "").startswith("--import-timeout")
-        if (entry.get("stopped") or entry["returncode"] != 0) and not (timed_out and entry["documents_stored"]):
-            log(f"import stopped ({entry.get('stopped') or entry['returncode']}): partial results in {args.out}")
-            sys.exit(1)
-        if timed_out:  # what was indexed before the stop is still a real base: measure search on it
-            log(f"import stopped at {entry['documents_stored']} documents; search measured on those")
+        if args.search_only:  # a stopped import's index, kept in --workdir: its import figures are in --out
+            if args.workdir is None or not settings.index_path.exists() or not args.out.exists():
+                parser.error("--search-only needs --workdir with the index and --out with the import's results")
+            result.update({k: v for k, v in json.loads(args.out.read_text(encoding="utf-8")).items()
+                           if k in ("date", "source", "import", "machine")})
+            stopped = bool(result["import"].get("stopped"))
         else:
-            log(f"import: {entry['records']} records, {entry['chunks_written']} chunks in {entry['wall_s']} s")
+            if (workdir / "index").exists():
+                parser.error(f"{workdir / 'index'} exists: the run needs a fresh index")
+            workdir.mkdir(parents=True, exist_ok=True)
+            import_env = dict(os.environ, KB_INDEX_PATH=str(settings.index_path),
+                              KB_FILES_PATH=str(settings.files_path), KB_LOG_LEVEL="WARNING", **env)
+            projects, locations = args.projects, args.localizzazioni
+            if args.limit:
+                projects, locations = subset(projects, locations, args.limit, workdir / "source")
+            log(f"import of {projects} into {workdir}")
+            entry = run_import(projects, locations, workdir, import_env, args, save, log)
+            save(entry)
+            stopped = bool(entry.get("stopped"))
+            timed_out = str(entry.get("stopped") or "").startswith("--import-timeout")
+            if (stopped or entry["returncode"] != 0) and not (timed_out and entry["documents_stored"]):
+                log(f"import stopped ({entry.get('stopped') or entry['returncode']}): partial results in {args.out}")
+                sys.exit(1)
+        if stopped:  # what was indexed before the stop is a real base too: optimised as the import would have
+            started = time.perf_counter()
+            backend = EdgeBackend(settings.index_path, settings.model)
+            backend.ensure_collection(None)
+            backend.optimize()
+            backend.close()
+            result["import"]["optimize_after_stop_s"] = round(time.perf_counter() - started, 1)
+            log(f"import stopped at {result['import']['documents_stored']} documents; index optimised in "
+                f"{result['import']['optimize_after_stop_s']} s, search measured on it")
         files = settings.files_path
         result["disk"] = {"index_mb": round(disk_bytes(settings.index_path) / 2**20, 1),
                           "index_allocated_mb": round(allocated_bytes(settings.index_path) / 2**20, 1),
@@ -282,7 +301,7 @@ def main() -> None:
                           "files_allocated_mb": round(allocated_bytes(files) / 2**20, 1), "files": stored_count(files)}
         save()
         result["search"] = search(workdir, settings, env, args, log)
-        result["partial"] = timed_out
+        result["partial"] = stopped
         result["machine"]["loadavg_at_end"] = [round(x, 2) for x in os.getloadavg()]
         save()
     log(f"written to {args.out} and {args.out.with_suffix('.md')}")
