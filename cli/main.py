@@ -162,16 +162,25 @@ def stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     per_type: dict[str, int] = {}
     for value, _count in backend.facet("doc_type", None, 10):
         flt = models.Filter(must=[models.FieldCondition(key="doc_type", match=models.MatchValue(value=value))])
-        per_type[str(value)] = len(backend.facet("doc_id", flt, 1_000_000))
+        per_type[str(value)] = len(backend.facet("doc_id", flt, 10_000_000))
+    per_dataset: dict[str, int] = {}  # imported open data (kb import), by dataset
+    for value, _count in backend.facet("dataset", None, 50):
+        flt = models.Filter(must=[models.FieldCondition(key="dataset", match=models.MatchValue(value=value))])
+        per_dataset[str(value)] = len(backend.facet("doc_id", flt, 10_000_000))
     model = backend.model_record().get("model")
     runtime.close()
-    data = {"documents": sum(per_type.values()), "chunks": chunks, "documents_per_type": per_type, "model": model}
+    data = {"documents": sum(per_type.values()), "chunks": chunks, "documents_per_type": per_type,
+            "documents_per_dataset": per_dataset, "model": model}
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         typer.echo(f"Documenti: {data['documents']}  frammenti: {chunks}  modello: {model or 'non registrato'}")
         for name, count in sorted(per_type.items()):
             typer.echo(f"  {name}: {count}")
+        if per_dataset:
+            typer.echo("Di cui importati da dati aperti (kb import):")
+            for name, count in sorted(per_dataset.items()):
+                typer.echo(f"  {name}: {count}")
 
 
 @app.command()

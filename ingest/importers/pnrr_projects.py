@@ -11,6 +11,7 @@ one comune. SDGs: the portal's submeasure -> Agenda 2030 mapping, declared, neve
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ RELEASE_DATE = ("Data di Estrazione", "Data aggiornamento", "Data Ultima Validaz
 ISTAT_CODE = ("COD_ISTAT_COMUNE",)
 PROVINCE_CODE, COMUNE_CODE = ("Codice Provincia", "Provincia"), ("Codice Comune", "Comune")
 COMUNE_NAME = ("Descrizione Comune",)
+PLACEHOLDER_TITLE = re.compile(r"^\s*cup\b|\bcup\s+\d|\bid\s*\d", re.IGNORECASE)  # a code, not a title
 
 
 @dataclass
@@ -127,8 +129,10 @@ def _record(project: _Project, source_name: str, mapping: SdgMapping, gazetteer:
     names = [c.name for c in comuni]
     if implementer:
         implementer = with_names(legible(implementer), names)
-    title = with_names(legible_title(first.text(*TITLE) or cup), names)
     prose = [with_names(p, names) for p in parts(first.text(*SUMMARY)) if not is_address(p)]
+    title = with_names(legible_title(first.text(*TITLE) or cup), names)
+    if PLACEHOLDER_TITLE.search(title) and prose:  # "CUP 4 - ID 213 Comune di Lecce": the summary says what it is
+        title = legible_title(prose[0])
     goals = [g for g in (mapping.for_code(s) for s in submeasures) if g is not None]
     sdg = sorted({n for g in goals for n in g.declared()})
     place = _place(comuni, implementer)
