@@ -43,6 +43,7 @@ def citation(base_url: str, payload: dict[str, Any]) -> dict[str, Any]:
     page = payload.get("page_start")
     return {"doc_id": doc_id, "title": payload.get("title"), "source": payload.get("source"),
             "section": payload.get("section") or None, "page_start": page, "page_end": payload.get("page_end"),
+            "chunk_index": payload.get("chunk_index"),
             "url": file_url(base_url, doc_id, page if isinstance(page, int) else None)}
 
 

@@ -41,6 +41,11 @@ class CollectionView:
     items: tuple[ItemView, ...]
 
 
+def not_found_f(what: str) -> ApiError:
+    """`not_found` for the feminine nouns here (raccolta, voce)."""
+    return ApiError(404, "non_trovato", f"{what} non trovata")
+
+
 def _eq(key: str, value: Any) -> models.FieldCondition:
     return models.FieldCondition(key=key, match=models.MatchValue(value=value))
 
@@ -88,7 +93,7 @@ class CollectionService:
     def read(self, collection_id: str, today: dt.date) -> CollectionView:
         collection = self.store.get(collection_id)
         if collection is None:
-            raise not_found("raccolta")
+            raise not_found_f("raccolta")
         with self.backend.reading():
             indexed = self._indexed(list(dict.fromkeys(i.doc_id for i in collection.items)))
         views = tuple(_status(item, indexed.get(item.doc_id), today) for item in collection.items)
@@ -138,7 +143,7 @@ class CollectionService:
         instead of a second item. True when an item was created."""
         collection = self.store.get(collection_id)
         if collection is None:
-            raise not_found("raccolta")
+            raise not_found_f("raccolta")
         draft = self._snapshot(body.doc_id, body.passages)
         existing = next((i for i in collection.items if i.doc_id == body.doc_id), None)
         if existing is not None:
@@ -153,7 +158,7 @@ class CollectionService:
             raise ApiError(409, "raccolta_piena", f"la raccolta ha già {MAX_ITEMS} voci, il massimo")
         draft = replace(draft, note=body.note or None)
         if self.store.add_item(collection_id, draft, body.position) is None:
-            raise not_found("raccolta")
+            raise not_found_f("raccolta")
         return True
 
     # what other parts get

@@ -19,7 +19,7 @@ from fastapi.security import APIKeyHeader
 
 from search_api.deps import UPLOAD_LIMIT, BaseUrlDep, GivenKey, ServicesDep, TodayDep
 from search_api.dossier import DossierFormat, export_dossier
-from search_api.errors import ApiError, not_found
+from search_api.errors import ApiError
 from search_api.raccolte.schemas import (
     COLLECTION_ID,
     CollectionCreate,
@@ -31,7 +31,7 @@ from search_api.raccolte.schemas import (
     ItemAdd,
     ItemPatch,
 )
-from search_api.raccolte.service import CollectionService, render
+from search_api.raccolte.service import CollectionService, not_found_f, render
 from search_api.raccolte.to_dossier import collection_ref
 from search_api.ratelimit import Budget, key_matches
 from search_api.schemas.common import MALFORMED_BODY, TOO_MANY_REQUESTS, ErrorResponse
@@ -114,7 +114,7 @@ def update(raccolta_id: CollectionId, body: CollectionPatch, services: ServicesD
            base_url: BaseUrlDep, _key: EditKey) -> CollectionOut:
     if not services.collections.store.update(raccolta_id, title=body.title, intro=body.intro or None,
                                              clear_intro=body.intro == ""):
-        raise not_found("raccolta")
+        raise not_found_f("raccolta")
     return _answer(services, raccolta_id, today, base_url)
 
 
@@ -122,7 +122,7 @@ def update(raccolta_id: CollectionId, body: CollectionPatch, services: ServicesD
                responses=EDIT_REFUSALS)
 def delete(raccolta_id: CollectionId, services: ServicesDep, _key: EditKey) -> CollectionDeleted:
     if not services.collections.store.delete(raccolta_id):
-        raise not_found("raccolta")
+        raise not_found_f("raccolta")
     return CollectionDeleted(id=raccolta_id)
 
 
@@ -147,7 +147,7 @@ def update_item(raccolta_id: CollectionId, voce_id: ItemId, body: ItemPatch, ser
     """`position` sposta la voce (0 = prima; oltre la fine: in fondo); `note` la annota (testo vuoto: la toglie)."""
     if not services.collections.store.update_item(raccolta_id, voce_id, note=body.note or None,
                                                   clear_note=body.note == "", position=body.position):
-        raise not_found("voce")
+        raise not_found_f("voce")
     return _answer(services, raccolta_id, today, base_url)
 
 
@@ -156,7 +156,7 @@ def update_item(raccolta_id: CollectionId, voce_id: ItemId, body: ItemPatch, ser
 def remove_item(raccolta_id: CollectionId, voce_id: ItemId, services: ServicesDep, today: TodayDep,
                 base_url: BaseUrlDep, _key: EditKey) -> CollectionOut:
     if not services.collections.store.remove_item(raccolta_id, voce_id):
-        raise not_found("voce")
+        raise not_found_f("voce")
     return _answer(services, raccolta_id, today, base_url)
 
 

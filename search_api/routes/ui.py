@@ -18,6 +18,8 @@ from search_api.ratelimit import Budget
 from search_api.routes.bandi import BANDI_QUERY, list_bandi
 from search_api.routes.documents import DocId, similar
 from search_api.routes.normativa import OVERVIEW_QUERY, overview
+from search_api.routes.raccolte import CollectionId
+from search_api.routes.raccolte import read as read_collection
 from search_api.routes.search import SEARCH_QUERY, execute
 from search_api.schemas.bandi import BandiRequest
 from search_api.schemas.normativa import OverviewRequest
@@ -120,3 +122,17 @@ def similar_page(request: Request, doc_id: DocId, services: ServicesDep, today: 
 @router.get("/ui/invia", response_class=HTMLResponse)
 def submit_page(request: Request) -> HTMLResponse:
     return _page(request, "submit.html", params={}, errors=[])
+
+
+@router.get("/ui/raccolte", response_class=HTMLResponse)
+def collections_page(request: Request) -> HTMLResponse:
+    """The collections this browser can edit (their keys are in its storage: app.js lists them), create, import."""
+    return _page(request, "raccolta_elenco.html", params={}, errors=[])
+
+
+@router.get("/ui/raccolte/{raccolta_id}", response_class=HTMLResponse)
+def collection_page(request: Request, raccolta_id: CollectionId, services: ServicesDep, today: TodayDep,
+                    base_url: BaseUrlDep) -> HTMLResponse:
+    """The public page of a collection; with its edit key in this browser, app.js adds the editing controls."""
+    collection = read_collection(raccolta_id, services, today, base_url)
+    return _page(request, "raccolta.html", params={}, c=collection, errors=[])

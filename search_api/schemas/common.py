@@ -34,6 +34,8 @@ class Citation(BaseModel):
     section: str | None = None
     page_start: int | None = None
     page_end: int | None = None
+    chunk_index: int | None = Field(default=None, description="Il passaggio nel documento (per aggiungerlo a una "
+                                                              "raccolta: POST /raccolte/{id}/voci)")
     url: str | None = Field(default=None, description="Link al file originale, aperto alla pagina citata")
 
 

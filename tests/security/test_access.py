@@ -43,7 +43,8 @@ READ_SAMPLES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/similar"): {"data": {"text": "Vogliamo una comunità energetica sul tetto della scuola"}},
 }
 QUERY_SAMPLES = {"q": "comunità energetica", "topic": "comunità energetiche"}
-PAGES = ["/", "/?q=energia", "/ui/bandi", "/ui/normativa?topic=energia", f"/ui/simili/{DOC}", "/ui/invia"]
+PAGES = ["/", "/?q=energia", "/ui/bandi", "/ui/normativa?topic=energia", f"/ui/simili/{DOC}", "/ui/invia",
+         "/ui/raccolte"]
 OPEN = ["/health", "/ready", "/metrics", "/static/kb-search.js", "/static/app.js", "/openapi.json"]
 
 

@@ -14,7 +14,7 @@ from tests.search_api.api_fixture import API_KEY, LOCAL_URL
 from tests.security.conftest import PORTAL, MakeClient
 
 PAGES = ["/", "/?q=comunit%C3%A0+energetica", "/?q=x&page=0", "/ui/bandi", "/ui/bandi?status=aperto",
-         "/ui/normativa?topic=comunit%C3%A0+energetiche", "/ui/simili/cer-montagna", "/ui/invia"]
+         "/ui/normativa?topic=comunit%C3%A0+energetiche", "/ui/simili/cer-montagna", "/ui/invia", "/ui/raccolte"]
 ANSWERS: list[tuple[str, str, dict[str, Any], int]] = [
     ("GET", "/search", {"params": {"q": "energia"}}, 200),
     ("POST", "/search", {"json": {"q": "energia"}}, 200),

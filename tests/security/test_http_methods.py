@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 # the web pages are outside the OpenAPI document: their paths and methods, as the UI router declares them
 UI_PATHS = {"/": {"GET"}, "/ui/bandi": {"GET"}, "/ui/normativa": {"GET"}, "/ui/simili/{doc_id}": {"GET"},
-            "/ui/invia": {"GET"}}
+            "/ui/invia": {"GET"}, "/ui/raccolte": {"GET"}, "/ui/raccolte/{raccolta_id}": {"GET"}}
 UNUSED = ("PUT", "PATCH", "DELETE", "POST")
 
 
