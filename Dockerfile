@@ -40,15 +40,16 @@ RUN pip install . -c constraints.txt \
 m = E(cache_dir=Path('/tmp/kb-models')); m.warm_up(); print('modello pronto,', m.dimension, 'dimensioni')" \
     && rm -rf /tmp/kb-models
 
-# Not root: the service needs to write only under /app/data (originals, upload spool; the index when embedded) and
-# /app/models (the ONNX encoder's cache, filled below)
+# Not root: the service needs to write only under /app/data (originals, upload spool, collections; the index when
+# embedded) and /app/models (the ONNX encoder's cache, filled below)
 RUN useradd --system --uid 10001 --user-group --create-home --home-dir /home/kb kb \
-    && mkdir -p /app/data/index /app/data/files /app/data/uploads /app/models \
+    && mkdir -p /app/data/index /app/data/files /app/data/uploads /app/data/raccolte /app/models \
     && chown -R kb:kb /app/data /app/models
 USER kb
 ENV KB_INDEX_PATH=/app/data/index \
     KB_FILES_PATH=/app/data/files \
     KB_UPLOADS_PATH=/app/data/uploads \
+    KB_COLLECTIONS_PATH=/app/data/raccolte/raccolte.sqlite3 \
     KB_ONNX_CACHE=/app/models
 
 # The default encoder (KB_ENCODER=auto: ONNX Runtime, int8) exports and quantizes the model once per model and

@@ -56,20 +56,25 @@ class NewerSchemaError(RuntimeError):
 
 
 def migrate(db: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
-    """Bring `db` to `target`, one transaction per step; returns the version it was at."""
-    db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    row = db.execute("SELECT version FROM schema_version").fetchone()
-    if row is None:
-        db.execute("INSERT INTO schema_version (version) VALUES (0)")
-        db.commit()
-    found = int(row[0]) if row else 0
-    if found > SCHEMA_VERSION:
-        raise NewerSchemaError(f"archivio delle raccolte alla versione {found}, questo servizio conosce fino alla "
-                               f"{SCHEMA_VERSION}: aggiornare il servizio")
-    for version in range(found, target):
-        with db:  # the step and its version number commit together, or neither does
+    """Bring `db` to `target` in one immediate transaction (two processes starting at once: the second waits, then
+    finds the work done); returns the version it was at."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+        row = db.execute("SELECT version FROM schema_version").fetchone()
+        if row is None:
+            db.execute("INSERT INTO schema_version (version) VALUES (0)")
+        found = int(row[0]) if row else 0
+        if found > SCHEMA_VERSION:
+            raise NewerSchemaError(f"archivio delle raccolte alla versione {found}, questo servizio conosce fino "
+                                   f"alla {SCHEMA_VERSION}: aggiornare il servizio")
+        for version in range(found, target):
             MIGRATIONS[version](db)
             db.execute("UPDATE schema_version SET version = ?", (version + 1,))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
     return found
 
 
@@ -147,11 +152,12 @@ class CollectionStore:
     def __init__(self, path: Path, clock: Clock = _now) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path, self._clock, self._lock = path, clock, threading.RLock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level="DEFERRED")
+        # transactions are explicit (`_tx`): replicas of the service may share the file (one host, one volume)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA busy_timeout=10000")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA busy_timeout=5000")
         migrate(self._db)
 
     def close(self) -> None:
@@ -160,8 +166,15 @@ class CollectionStore:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._db:
-            yield self._db
+        """A write transaction, taken before its first read (another process cannot change the order it reads)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     # collections
 
@@ -185,11 +198,15 @@ class CollectionStore:
 
     def get(self, collection_id: str) -> StoredCollection | None:
         with self._lock:
-            row = self._db.execute("SELECT * FROM collections WHERE id = ?", (collection_id,)).fetchone()
-            if row is None:
-                return None
-            items = self._db.execute("SELECT * FROM items WHERE collection_id = ? ORDER BY position, id",
-                                     (collection_id,)).fetchall()
+            self._db.execute("BEGIN")  # one snapshot for both reads
+            try:
+                row = self._db.execute("SELECT * FROM collections WHERE id = ?", (collection_id,)).fetchone()
+                items = self._db.execute("SELECT * FROM items WHERE collection_id = ? ORDER BY position, id",
+                                         (collection_id,)).fetchall()
+            finally:
+                self._db.execute("COMMIT")
+        if row is None:
+            return None
         return StoredCollection(id=row["id"], title=row["title"], intro=row["intro"],
                                 items=tuple(_item(i) for i in items),
                                 created_at=dt.datetime.fromisoformat(row["created_at"]),

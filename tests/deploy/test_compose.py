@@ -130,6 +130,8 @@ def test_volumes() -> None:
     uploads = [volume_mounts(n)["/app/data/uploads"] for n in APIS]
     assert files == {"kb-files"} and "kb-files" in declared, "originals shared by every API"
     assert len(set(uploads)) == 3 and set(uploads) <= declared, "each API its own upload queue"
+    collections = {volume_mounts(n)["/app/data/raccolte"] for n in APIS}
+    assert collections == {"kb-raccolte"} and "kb-raccolte" in declared, "collections shared by every API"
     used = {src for n in SERVICES for src in volume_mounts(n).values() if not src.startswith(".")}
     assert used == declared, "no undeclared and no unused volume"
     assert volume_mounts("gateway")["/etc/nginx/nginx.conf"] == "./deploy/nginx.conf"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,3 +186,25 @@ def test_json_export_round_trip(store: CollectionStore) -> None:
         exclude={"created_at", "updated_at"})
     assert [i.doc_id for i in again.items] == ["a", "b"] and again.items[1].passages[0].chunk_id == "c-9"
     assert again.items[0].missing_since == dt.date(2026, 11, 22)
+
+
+def test_replicas_can_share_one_file(tmp_path: Path) -> None:
+    """Service replicas on one host share the file (docker-compose's cluster profile): opening it together migrates it
+    once, and each sees and keeps the other's writes, order included."""
+    path = tmp_path / "condiviso.sqlite3"
+    opened: list[CollectionStore] = []
+    starters = [threading.Thread(target=lambda: opened.append(CollectionStore(path))) for _ in range(4)]
+    for thread in starters:
+        thread.start()
+    for thread in starters:
+        thread.join()
+    assert len(opened) == 4
+    first, second = opened[0], opened[1]
+    created, key = first.create("Condivisa")
+    ids = [second.add_item(created.id, _draft(name)) for name in ("a", "b", "c")]
+    assert _order(first, created.id) == ["a", "b", "c"] and first.key_matches(created.id, key)
+    first.update_item(created.id, int(ids[2] or 0), position=0)
+    second.add_item(created.id, _draft("d"), position=1)
+    assert _order(first, created.id) == _order(second, created.id) == ["c", "d", "a", "b"]
+    for store in opened:
+        store.close()
