@@ -113,7 +113,7 @@ class SearchEngine:
         facets = {}
         if request.facets:
             facets = count_facets((d.payload for d in documents), today, self.max_facet_values)
-            facets.update(self._refined_facets(request, filters, query, today))
+            facets.update(self._refined_facets(request, filters, query, today, lexical + semantic))
         clock.lap("facets")
         page = documents[request.offset:request.offset + request.limit]
         shown = self._show(page, request, boosts, clock) if request.passages else _unshown(page, boosts)
@@ -146,17 +146,35 @@ class SearchEngine:
                 semantic = with_exact_dense(semantic, lexical, self._cosines(query.dense, lexical, semantic))
         return lexical, semantic
 
-    def _refined_facets(self, request: SearchRequest, filters: SearchFilters, query: Probe, today: dt.date
-                        ) -> dict[str, list[dict[str, Any]]]:
+    def _refined_facets(self, request: SearchRequest, filters: SearchFilters, query: Probe, today: dt.date,
+                        candidates: list[Hit]) -> dict[str, list[dict[str, Any]]]:
         """Each facet with a filter of its own, counted over the result set of the same query without that filter:
-        the documents the search would find with every other filter (their newest version, as grouping keeps)."""
+        the documents the search would find with every other filter (their newest version, as grouping keeps).
+
+        Reading a payload is what a retrieval costs (about 20 us a passage on Edge, the query itself ~0.2 ms), so
+        these retrievals ask for ids only; the payloads come from the search's own candidates, else one fetch per
+        facet for the passages not seen yet, shared by the next facets."""
+        known = {h.id: h.payload for h in candidates}
         facets = {}
         for name in refined_facets(filters):
             others = _with_exclusion(without_own_filter(filters, name).to_qdrant(today), request.exclude_doc_id)
-            lexical, semantic = self.retrieve_encoded(query, request.mode, others)
-            facets[name] = count_facets(newest_payloads(lexical + semantic), today, self.max_facet_values,
+            ids = self._candidate_ids(query, request.mode, others)
+            missing = [i for i in ids if i not in known]
+            if missing:
+                known.update((h.id, h.payload) for h in self.backend.retrieve(missing))
+            payloads = (known[i] for i in ids if i in known)
+            facets[name] = count_facets(newest_payloads(payloads), today, self.max_facet_values,
                                         names=(name,), selected={name: selected_values(filters, name)})[name]
         return facets
+
+    def _candidate_ids(self, query: Probe, mode: Mode, flt: models.Filter | None) -> list[str]:
+        """The ids of the passages `retrieve_encoded` would return (the exact-dense rescoring adds none)."""
+        ids: list[str] = []
+        if mode is not Mode.semantic:
+            ids += [h.id for h in self.backend.query(SPARSE_VECTOR, query.sparse, flt, self.candidates, False)]
+        if mode is not Mode.lexical:
+            ids += [h.id for h in self.backend.query(DENSE_VECTOR, query.dense, flt, self.candidates, False)]
+        return list(dict.fromkeys(ids))
 
     def _cosines(self, dense: list[float], lexical: list[Hit], semantic: list[Hit]) -> dict[str, float]:
         """Cosine of the query to the stored vectors of the lexical candidates the semantic list lacks."""

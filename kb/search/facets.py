@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from kb.storage.backends.base import Hit
 from kb.storage.filters import SearchFilters, bando_status
 from kb.storage.schema import FLAG_FIELDS
 
@@ -90,15 +89,15 @@ def selected_values(filters: SearchFilters, facet: str) -> list[Any]:
     return [getattr(v, "value", v) for v in (chosen if isinstance(chosen, list) else [chosen])]
 
 
-def newest_payloads(hits: Iterable[Hit]) -> list[dict[str, Any]]:
-    """One payload per document among `hits`, of its newest version: the documents `group_by_document` makes of
-    them, without ranking (what a facet needs)."""
+def newest_payloads(payloads: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One payload per document among passages' `payloads`, of its newest version: the documents
+    `group_by_document` makes of them, without ranking (what a facet needs)."""
     newest: dict[str, tuple[str, dict[str, Any]]] = {}
-    for hit in hits:
-        doc_id, version = str(hit.payload.get("doc_id")), str(hit.payload.get("ingested_at", ""))
+    for payload in payloads:
+        doc_id, version = str(payload.get("doc_id")), str(payload.get("ingested_at", ""))
         kept = newest.get(doc_id)
         if kept is None or version > kept[0]:
-            newest[doc_id] = (version, hit.payload)
+            newest[doc_id] = (version, payload)
     return [payload for _, payload in newest.values()]
 
 
