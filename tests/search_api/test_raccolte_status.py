@@ -1,6 +1,6 @@
-"""Items whose document is deleted or replaced after they were added stay, with a note that says so and when; and
-collections survive closing and reopening the app. Through the API, over a real Edge index (hashing embedder: these
-are about bookkeeping, not retrieval)."""
+"""Items whose document is deleted or replaced after they were added stay, with a note that says so and when;
+collections survive closing and reopening the app; with a read key, the collection's key still edits. Through the
+API, over a real Edge index (hashing embedder: these are about bookkeeping, not retrieval)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,10 @@ class Clock:
         return self.today
 
 
-def _app(root: Path, clock: Clock) -> TestClient:
+def _app(root: Path, clock: Clock, **extra: Any) -> TestClient:
     settings = Settings(index_path=root / "index", files_path=root / "files", uploads_path=root / "uploads",
                         model="hashing-32", api_key=KEY, ocr_enabled=False, enrich_enabled=False,
-                        rate_limit_enabled=False)
+                        rate_limit_enabled=False, **extra)
     return TestClient(create_app(settings, embedder=HashingEmbedder(), clock=clock), base_url=LOCAL_URL)
 
 
@@ -133,3 +133,19 @@ def test_collections_survive_closing_and_reopening_the_app(tmp_path: Path, clock
         assert [i["doc_id"] for i in after.json()["items"]] == ["piazza-pedonale", "orti-urbani"]
         renamed = api.patch(f"/raccolte/{collection_id}", json={"title": "Dopo il riavvio"}, headers=edit)
         assert renamed.status_code == 200, "the edit key still opens it"
+
+
+def test_with_a_read_key_the_collection_key_has_its_own_header(tmp_path: Path, clock: Clock) -> None:
+    read = {"X-API-Key": "chiave-di-lettura-raccolte"}
+    with _app(tmp_path, clock, read_api_key=read["X-API-Key"]) as api:
+        assert api.post("/raccolte", json={"title": "Intranet"}).status_code == 401, "the read key opens creation"
+        created = api.post("/raccolte", json={"title": "Intranet"}, headers=read)
+        assert created.status_code == 201
+        path, edit = f"/raccolte/{created.json()['id']}", {"X-Collection-Key": created.json()["edit_key"]}
+        assert api.get(path).status_code == 401 and api.get(path, headers=read).status_code == 200
+        assert api.patch(path, json={"title": "Senza lettura"}, headers=edit).status_code == 401
+        refused = api.patch(path, json={"title": "Solo lettura"}, headers=read)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "chiave_non_valida"
+        renamed = api.patch(path, json={"title": "Con entrambe"}, headers={**read, **edit})
+        assert renamed.status_code == 200 and renamed.json()["title"] == "Con entrambe"
+        assert api.patch(path, json={"intro": "Dal laboratorio"}, headers={"X-API-Key": KEY}).status_code == 200
