@@ -6,7 +6,6 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Iterator
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -60,13 +59,11 @@ def _downloaded(kind: str, as_json: bool) -> list[Path]:
 
 def _mapping(path: Path | None) -> Any:
     from ingest.errors import IngestError
+    from ingest.importers.releases import shipped_mapping
     from ingest.importers.sdg_mapping import load_mapping
 
     try:
-        if path is not None:
-            return load_mapping(path)
-        with resources.as_file(resources.files("kb.data").joinpath("pnrr_sdg_mapping.csv")) as shipped:
-            return load_mapping(shipped)
+        return load_mapping(path) if path is not None else shipped_mapping()
     except IngestError as exc:
         _fail(f"{exc.source}: {exc.message}")
 
@@ -129,38 +126,28 @@ def pnrr_progetti(
     as_json: AsJson = False,
 ) -> None:
     """Progetti PNRR di Italia Domani: un documento per CUP, con comune, importi e SDG della misura."""
-    from ingest.enrich.gazetteer import load_gazetteer
-    from ingest.importers.pnrr_projects import DATASET, read_locations, read_projects
+    from ingest.importers.releases import PROJECTS, read_release
 
     if download:
-        progetti, localizzazioni = _downloaded(DATASET, as_json)
+        progetti, localizzazioni = _downloaded(PROJECTS, as_json)
     if progetti is None:
         _fail("indicare il file dei progetti, oppure --download")
-    settings = get_settings()
-    mapping = _mapping(mappatura)
-    source = progetti
-
-    def read() -> tuple[list[Record | RowProblem], dt.date | None]:
-        gazetteer = load_gazetteer(settings.gazetteer_path)
-        located = read_locations(localizzazioni, gazetteer) if localizzazioni else None
-        return read_projects(source, mapping, gazetteer, locations=located, project_url=settings.pnrr_project_url,
-                             release=_release(rilascio))
-
-    _run(DATASET, source, read, prune, as_json)
+    mapping, source = _mapping(mappatura), progetti
+    _run(PROJECTS, source, lambda: read_release(PROJECTS, source, get_settings(), locations=localizzazioni,
+                                                mapping=mapping, release=_release(rilascio)), prune, as_json)
 
 
 def _calls(kind: str, file: Path | None, mappatura: Path | None, rilascio: str | None, download: bool, prune: bool,
            as_json: bool) -> None:
-    from ingest.importers.calls import PADIGITALE_CALLS, PNRR_CALLS, read_calls
+    from ingest.importers.releases import read_release
 
-    source_kind = PNRR_CALLS if kind == PNRR_CALLS.dataset else PADIGITALE_CALLS
     if download:
         file = _downloaded(kind, as_json)[0]
     if file is None:
         _fail("indicare il file dei bandi, oppure --download")
-    mapping = _mapping(mappatura)
-    source = file
-    _run(kind, source, lambda: read_calls(source, source_kind, mapping, _release(rilascio)), prune, as_json)
+    mapping, source = _mapping(mappatura), file
+    _run(kind, source, lambda: read_release(kind, source, get_settings(), mapping=mapping,
+                                            release=_release(rilascio)), prune, as_json)
 
 
 @import_app.command("pnrr-bandi")

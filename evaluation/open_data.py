@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,10 @@ import yaml
 
 from evaluation.indexing import DocIdMap, IndexedCorpus
 from ingest.importers.records import ImportSummary, Record, RowProblem
+from ingest.importers.releases import KINDS, PROJECTS, Items, read_release
 
 IMPORTS_FILE = "imports.yaml"
 REPO_ROOT = Path(__file__).resolve().parents[1]
-PROJECTS, PNRR_CALLS, PADIGITALE_CALLS = "pnrr-progetti", "pnrr-bandi", "padigitale-avvisi"
-KINDS = (PROJECTS, PNRR_CALLS, PADIGITALE_CALLS)
-
-Items = list[Record | RowProblem]
 
 
 @dataclass(frozen=True)
@@ -60,27 +56,9 @@ def load_import_specs(dataset_dir: Path) -> list[ImportSpec] | None:
     return specs
 
 
-def _mapping() -> Any:
-    from ingest.importers.sdg_mapping import load_mapping
-
-    with resources.as_file(resources.files("kb.data").joinpath("pnrr_sdg_mapping.csv")) as shipped:
-        return load_mapping(shipped)
-
-
 def read_import(spec: ImportSpec, settings: Any) -> tuple[Items, dt.date | None]:
     """The records of one import, read as `kb import` reads them (shipped SDG mapping, configured gazetteer)."""
-    from ingest.enrich.gazetteer import load_gazetteer
-    from ingest.importers.calls import PADIGITALE_CALLS as PADIGITALE_SOURCE
-    from ingest.importers.calls import PNRR_CALLS as PNRR_SOURCE
-    from ingest.importers.calls import read_calls
-    from ingest.importers.pnrr_projects import read_locations, read_projects
-
-    if spec.kind == PROJECTS:
-        gazetteer = load_gazetteer(settings.gazetteer_path)
-        located = read_locations(spec.locations, gazetteer) if spec.locations else None
-        return read_projects(spec.file, _mapping(), gazetteer, locations=located,
-                             project_url=settings.pnrr_project_url)
-    return read_calls(spec.file, PNRR_SOURCE if spec.kind == PNRR_CALLS else PADIGITALE_SOURCE, _mapping())
+    return read_release(spec.kind, spec.file, settings, locations=spec.locations)
 
 
 def _records(items: Items, spec: ImportSpec) -> list[Record]:
