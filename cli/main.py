@@ -206,7 +206,7 @@ def search(
         _fail(f"parametri non validi: {exc}")
     runtime = _open(get_settings(), load_model=chosen is not Mode.lexical)
     try:
-        page = runtime.engine.search(SearchRequest(query, chosen, filters, limit=limit))
+        page = runtime.engine.search(SearchRequest(query, chosen, filters, limit=limit, facets=False))  # none shown
     finally:
         runtime.close()
     rows = [{"doc_id": d.doc_id, "title": d.payload.get("title"), "doc_type": d.payload.get("doc_type"),

@@ -69,7 +69,8 @@ class KnowledgeBaseRetriever:
             raise ValueError(f"filtri non validi ({exc.error_count()} errori); campi ammessi: "
                              f"{', '.join(SearchFilters.model_fields)}") from exc
         page = self.engine.search(SearchRequest(query, _mode(mode) if mode else self.mode, chosen,
-                                                limit=top_k or self.top_k, passages_per_doc=self.passages_per_doc))
+                                                limit=top_k or self.top_k, passages_per_doc=self.passages_per_doc,
+                                                facets=False))
         return {"documents": [to_haystack(d) for d in page.documents]}
 
 
