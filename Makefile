@@ -16,7 +16,7 @@ EVAL_OUT ?= results/eval
 EVAL_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps browser-deps epubcheck-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder bench-real eval eval-similar eval-enrichment eval-pnrr-sdg sdg-prototypes eval-doctype clean
+.PHONY: help install install-dev system-deps browser-deps epubcheck-deps index run test stress lint corpus bench bench-e5 bench-ingest bench-search bench-encoder bench-real eval eval-similar eval-enrichment eval-pnrr-sdg eval-pnrr-places sdg-prototypes eval-doctype clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -150,6 +150,9 @@ PNRR ?= ../shared/data/pnrr
 
 eval-pnrr-sdg: install-dev ## SDG tags of 1,263 PNRR projects vs their measure's main Agenda 2030 goal (results/eval/pnrr-sdg.md)
 	$(PY) -m evaluation.pnrr_sdg --data $(PNRR) --out $(EVAL_OUT)
+
+eval-pnrr-places: install-dev ## Comune/provincia/regione found in 49,763 PNRR projects vs their ISTAT location (results/eval/pnrr-places.md)
+	$(PY) -m evaluation.pnrr_places --data $(PNRR) --out $(EVAL_OUT)
 
 sdg-prototypes: install-dev ## Rebuild kb/data/sdg_prototypes.npz from PNRR projects the check does not use (~2 min), then `kb eval enrichment --calibrate`
 	$(PY) -m evaluation.sdg_prototypes --data $(PNRR)

@@ -110,7 +110,7 @@ def test_declared_places_are_stored_in_their_official_spelling(places_api: TestC
               for doc_id in ("bando-ricarica-fvg", "orti-aosta", "pedibus-lodigiano")}
     assert stored["bando-ricarica-fvg"]["regione"] == "Friuli-Venezia Giulia"
     assert (stored["orti-aosta"]["regione"], stored["orti-aosta"]["provincia"], stored["orti-aosta"]["comune"]) == (
-        "Valle d'Aosta", "Aosta", "Morgex"), "a comune outside the gazetteer is kept, trimmed"
+        "Valle d'Aosta", "Aosta", "Morgex"), "a comune of the gazetteer, trimmed"
     meta = stored["pedibus-lodigiano"]
     assert (meta["regione"], meta["provincia"], meta["comune"]) == ("Lombardia", "Lodi", "Sant'Angelo Lodigiano")
 
