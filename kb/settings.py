@@ -73,7 +73,8 @@ class Settings(BaseSettings):
     similar_ocr_seconds: float = Field(default=10.0, gt=0, le=600, description="OCR time /similar may spend")
     # Enrichment: fill empty metadata from the text (SDG, themes, comune, dates, amounts, cited acts)
     enrich_enabled: bool = True
-    gazetteer_path: Path | None = Field(default=None, description="ISTAT list of comuni (CSV); default: all of Italy, shipped")
+    gazetteer_path: Path | None = Field(default=None, description="ISTAT list of comuni (CSV); default: the "
+                                        "national list shipped in kb/data")
     enrich_min_confidence: float = Field(default=0.5, ge=0.0, le=1.0)
     # Open-data importers: `kb import <kind> --download` fetches the portals' current releases from these URLs
     import_url_pnrr_progetti: str = Field(
