@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import sys
 import tempfile
@@ -18,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from evaluation.beir import reference_date
-from evaluation.domain.files import REPO_ROOT, load_queries, read_jsonl, write_jsonl
-from evaluation.domain.pooling import MODES, POOL_DEPTH, POOL_METRIC, git_commit, pool_metrics, pool_rows
-from evaluation.domain.split import write_split_qrels
+from evaluation.domain.files import REPO_ROOT, load_queries, read_jsonl
+from evaluation.domain.pooling import MODES, POOL_DEPTH, git_commit, pool_rows
 from evaluation.open_data import ImportSpec, corpus_rows, index_imports, load_import_specs
+from evaluation.set_cli import COMMANDS, run_command
 
 DATASET_DIR = REPO_ROOT / "evaluation" / "datasets" / "pnrr"
 
@@ -69,36 +68,17 @@ def pool(queries: Sequence[dict[str, Any]], dataset_dir: Path = DATASET_DIR, dep
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m evaluation.pnrr_set",
                                      description="Build, pool, split and score the PNRR evaluation set.")
-    parser.add_argument("command", choices=["build-corpus", "pool", "split", "metrics"])
+    parser.add_argument("command", choices=COMMANDS)
     parser.add_argument("--out", type=Path, default=DATASET_DIR, help="dataset folder")
     parser.add_argument("--depth", type=int, default=POOL_DEPTH, help="pool depth per mode (pool)")
     args = parser.parse_args(argv)
 
-    if args.command == "build-corpus":
-        from kb.settings import Settings
+    from kb.settings import Settings
 
-        corpus = corpus_rows(specs_of(args.out), Settings())
-        write_jsonl(args.out / "corpus.jsonl", corpus)
-        print(f"corpus.jsonl: {len(corpus)} documents")
-    elif args.command == "pool":
-        rows, meta = pool(load_queries(args.out / "queries.jsonl"), args.out, args.depth,
-                          today=reference_date(args.out))
-        write_jsonl(args.out / "pool.jsonl", rows)
-        (args.out / "pool_meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
-                                                  encoding="utf-8")
-        print(f"pool.jsonl: {len(rows)} queries, {sum(len(r['docs']) for r in rows)} pooled pairs "
-              f"({meta['documents']} documents indexed)")
-    elif args.command == "split":
-        sizes = write_split_qrels(args.out)
-        print(f"qrels written: dev {sizes['dev']} queries, test {sizes['test']} queries")
-    else:
-        metrics = pool_metrics(args.out)
-        print(f"{POOL_METRIC} (pool-time numbers; definition: evaluation.metrics.NDCG)")
-        print(f"{'split':<6} " + " ".join(f"{m:>9}" for m in MODES))
-        for split, by_mode in metrics.items():
-            print(f"{split:<6} " + " ".join(f"{by_mode[m]:>9.4f}" for m in MODES))
-    return 0
-
+    return run_command(
+        args.command, args.out, build_corpus=lambda: corpus_rows(specs_of(args.out), Settings()),
+        run_pool=lambda: pool(load_queries(args.out / "queries.jsonl"), args.out, args.depth,
+                              today=reference_date(args.out)))
 
 if __name__ == "__main__":
     sys.exit(main())
