@@ -16,7 +16,7 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -171,10 +171,6 @@ def read_table(path: Path) -> Table:
         return read_csv(raw, str(path))
     raise IngestError("unsupported_format", f"formato non supportato ({suffix or 'senza estensione'}): servono "
                       "CSV, Parquet o JSON", str(path))
-
-
-def iter_rows(table: Table) -> Iterator[Row]:
-    yield from table.rows
 
 
 # -- values ------------------------------------------------------------------------------------------------------
